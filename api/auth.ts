@@ -1,0 +1,26 @@
+// Bearer API keys for /v1. Keys are looked up by hash; a short cache keeps the lookup off the hot path
+// while a revoked key stops working within the cache's lifetime.
+import type { FastifyRequest } from 'fastify';
+import { hashApiKey } from '../runtime/api-keys.ts';
+import type { Database } from '../runtime/database.ts';
+import { HttpError } from './errors.ts';
+
+const CACHE_MS = 30_000;
+
+export function createApiKeyCheck(db: Database) {
+  const cache = new Map<string, { valid: boolean; until: number }>();
+  return async function requireApiKey(request: FastifyRequest): Promise<void> {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match?.[1]) throw new HttpError(401, 'unauthorized', 'Send an API key as `Authorization: Bearer <key>`.', 'authorization');
+    const hash = hashApiKey(match[1]);
+    const now = Date.now();
+    let entry = cache.get(hash);
+    if (!entry || entry.until < now) {
+      const key = await db.apiKey.findUnique({ where: { hash } });
+      entry = { valid: Boolean(key && !key.revokedAt), until: now + CACHE_MS };
+      cache.set(hash, entry);
+    }
+    if (!entry.valid) throw new HttpError(401, 'unauthorized', 'The API key is not valid.', 'authorization');
+  };
+}

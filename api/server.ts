@@ -1,0 +1,78 @@
+// The HTTP edge: validates and translates, nothing more. Every request schema is a zod schema, which
+// also produces GET /openapi.json.
+import swagger from '@fastify/swagger';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { EventRouter } from '../ingestion/event-router.ts';
+import type { Database } from '../runtime/database.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { createApiKeyCheck } from './auth.ts';
+import { handleError } from './errors.ts';
+import { eventsRoutes } from './events-routes.ts';
+
+export type ApiDeps = {
+  db: Database;
+  temporal: Client | null;
+  router: EventRouter | null;
+  logger: Logger;
+  publicUrl: string;
+};
+
+/** Room for a full batch of 1000 events with generous properties. */
+export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+
+export type ApiServer = FastifyInstance;
+
+export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
+  // Request lines are noise at info; the HTTP layer logs warnings and errors only.
+  const httpLogger = deps.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger;
+  const app = Fastify({ loggerInstance: httpLogger, bodyLimit: BODY_LIMIT_BYTES }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Aftercare API', version: '1', description: 'Churn prevention and proactive follow-up engine.' },
+      servers: [{ url: deps.publicUrl }],
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const checks: Record<string, string> = {};
+    try {
+      await deps.db.$queryRaw`SELECT 1`;
+      checks.database = 'ok';
+    } catch (error) {
+      checks.database = (error as Error).message;
+    }
+    if (deps.temporal) {
+      try {
+        await deps.temporal.connection.workflowService.getSystemInfo({});
+        checks.temporal = 'ok';
+      } catch (error) {
+        checks.temporal = (error as Error).message;
+      }
+    }
+    const ready = Object.values(checks).every((value) => value === 'ok');
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const requireApiKey = createApiKeyCheck(deps.db);
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', requireApiKey);
+      await v1.register(eventsRoutes({ db: deps.db, router: deps.router, logger: deps.logger }));
+    },
+    { prefix: '/v1' },
+  );
+  return app as unknown as ApiServer;
+}

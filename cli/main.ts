@@ -1,0 +1,131 @@
+// `npx aftercare <command>`. Every failure ends with a non-zero exit and one sentence on stderr.
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../runtime/config.ts';
+import { createDatabase } from '../runtime/database.ts';
+import { StartupError, startAll, startApiOnly, startWorkerOnly, type Engine } from '../runtime/engine.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { applyMigrations } from '../runtime/schema-engine.ts';
+
+class UsageError extends Error {}
+
+function config(): Config {
+  return loadConfig(process.env);
+}
+
+function stopOnSignals(engine: Engine): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    engine.logger.info({ signal }, 'stopping');
+    engine.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+const program = new Command()
+  .name('aftercare')
+  .description('Churn prevention and proactive follow-up engine')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('start')
+  .description('run everything (API, worker) on embedded defaults where nothing is configured')
+  .action(async () => {
+    const cfg = config();
+    const logger = createLogger(cfg.logLevel);
+    const started = await startAll(cfg, logger);
+    stopOnSignals(started.engine);
+    const lines = [
+      '',
+      'Aftercare is running.',
+      `  API and web app: ${started.webUrl}  (health: ${started.webUrl}/healthz, API docs: ${started.webUrl}/openapi.json)`,
+      started.apiKey
+        ? `  API key:         ${started.apiKey}`
+        : '  API key:         created on first start (set AFTERCARE_API_KEY to choose one)',
+      ...(started.temporalUiUrl ? [`  Temporal UI:     ${started.temporalUiUrl}`] : []),
+      ...(started.seeded > 0 ? [`  Demo data:       ${started.seeded} events of a synthetic business loaded`] : []),
+      `  Data:            ${cfg.databaseUrl ? 'DATABASE_URL' : `embedded, in ${cfg.dataDir}`}`,
+      `  Email:           ${cfg.resendApiKey ? 'Resend' : 'local outbox (no RESEND_API_KEY)'}`,
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
+
+program
+  .command('api')
+  .description('run the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)')
+  .action(async () => {
+    const cfg = config();
+    const engine = await startApiOnly(cfg, createLogger(cfg.logLevel));
+    stopOnSignals(engine);
+    process.stdout.write(`Aftercare API listening on port ${cfg.port}\n`);
+  });
+
+program
+  .command('worker')
+  .description('run a worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)')
+  .action(async () => {
+    const cfg = config();
+    const engine = await startWorkerOnly(cfg, createLogger(cfg.logLevel));
+    stopOnSignals(engine);
+    process.stdout.write(`Aftercare worker polling task queue ${cfg.taskQueue}\n`);
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations (needs DATABASE_URL)')
+  .action(async () => {
+    const cfg = config();
+    if (!cfg.databaseUrl) throw new UsageError('DATABASE_URL is not set: name the database to migrate.');
+    const applied = await applyMigrations(cfg.databaseUrl);
+    process.stdout.write(applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'The database is up to date.\n');
+  });
+
+program
+  .command('seed')
+  .description('load data into the database (needs DATABASE_URL)')
+  .option('--demo', 'a synthetic demo business')
+  .action(async (options: { demo?: boolean }) => {
+    if (!options.demo) throw new UsageError('Say what to seed: `aftercare seed --demo`.');
+    const cfg = config();
+    if (!cfg.databaseUrl) throw new UsageError('DATABASE_URL is not set: name the database to seed.');
+    const db = createDatabase(cfg.databaseUrl);
+    try {
+      const { seedDemoBusiness } = await import('../seed/demo-business.ts');
+      const count = await seedDemoBusiness(db);
+      process.stdout.write(`Loaded ${count} demo events.\n`);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
+program
+  .command('bench')
+  .description('run the benchmarks and print their ratios against in-run baselines')
+  .option('--only <names>', 'comma-separated subset, e.g. ingestion')
+  .action(async (options: { only?: string }) => {
+    const { runBenchmarks } = await import('../bench/run.ts');
+    await runBenchmarks({ only: options.only?.split(',').map((name) => name.trim()) });
+  });
+
+function sentence(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').trim();
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  }
+  const known = error instanceof ConfigError || error instanceof StartupError || error instanceof UsageError;
+  process.stderr.write(`aftercare: ${sentence(error)}\n`);
+  process.exit(known ? 2 : 1);
+}

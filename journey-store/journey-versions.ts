@@ -1,0 +1,115 @@
+// Journey definitions as stored data: parsing YAML/JSON, publishing immutable versions, and the
+// shipped journeys of `journeys/`.
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { validateJourneyDefinition, type JourneyDefinition } from '../core/journey/definition.ts';
+import type { Database, Prisma } from '../runtime/database.ts';
+
+export const shippedJourneysDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'journeys');
+
+export class JourneyDefinitionError extends Error {
+  constructor(readonly errors: { path: string; message: string }[]) {
+    super(errors.map((error) => `${error.path}: ${error.message}`).join('; '));
+  }
+}
+
+export function parseDefinitionText(text: string, fileName = 'definition.yaml'): JourneyDefinition {
+  let raw: unknown;
+  try {
+    raw = extname(fileName) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new JourneyDefinitionError([{ path: '(file)', message: `is not valid ${extname(fileName) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}` }]);
+  }
+  const result = validateJourneyDefinition(raw);
+  if (!result.ok) throw new JourneyDefinitionError(result.errors);
+  return result.definition;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export const definitionChecksum = (definition: JourneyDefinition) =>
+  createHash('sha256').update(canonicalJson(definition)).digest('hex');
+
+export type PublishResult = { key: string; version: number; created: boolean };
+
+/**
+ * Publishes a definition as the journey's next version, unless it equals the current one. Versions
+ * are inserted, never updated; a concurrent publish of the same journey loses on the primary key
+ * and is retried by its caller.
+ */
+export async function publishJourney(db: Database, definition: JourneyDefinition, publishedBy?: string): Promise<PublishResult> {
+  const checksum = definitionChecksum(definition);
+  return db.$transaction(async (tx) => {
+    const journey = await tx.journey.upsert({
+      where: { key: definition.key },
+      update: { name: definition.name },
+      create: { key: definition.key, name: definition.name },
+    });
+    if (journey.currentVersion !== null) {
+      const current = await tx.journeyVersion.findUniqueOrThrow({
+        where: { journeyKey_version: { journeyKey: journey.key, version: journey.currentVersion } },
+      });
+      if (current.checksum === checksum) return { key: journey.key, version: current.version, created: false };
+    }
+    const latest = await tx.journeyVersion.aggregate({ where: { journeyKey: journey.key }, _max: { version: true } });
+    const version = (latest._max.version ?? 0) + 1;
+    await tx.journeyVersion.create({
+      data: {
+        journeyKey: journey.key,
+        version,
+        definition: definition as unknown as Prisma.InputJsonValue,
+        checksum,
+        publishedBy: publishedBy ?? null,
+      },
+    });
+    await tx.journey.update({ where: { key: journey.key }, data: { currentVersion: version } });
+    return { key: journey.key, version, created: true };
+  });
+}
+
+export async function readShippedJourneys(dir = shippedJourneysDir): Promise<JourneyDefinition[]> {
+  const files = (await readdir(dir)).filter((file) => /\.(ya?ml|json)$/.test(file)).sort();
+  return Promise.all(
+    files.map(async (file) => {
+      try {
+        return parseDefinitionText(await readFile(join(dir, file), 'utf8'), file);
+      } catch (error) {
+        throw new Error(`journeys/${file}: ${(error as Error).message}`);
+      }
+    }),
+  );
+}
+
+/** Publishes every shipped journey that is new or changed; idempotent. */
+export async function publishShippedJourneys(db: Database): Promise<PublishResult[]> {
+  const results: PublishResult[] = [];
+  for (const definition of await readShippedJourneys()) results.push(await publishJourney(db, definition, 'aftercare'));
+  return results;
+}
+
+export type ActiveJourney = { key: string; version: number; definition: JourneyDefinition };
+
+export async function activeJourneys(db: Database): Promise<ActiveJourney[]> {
+  const journeys = await db.journey.findMany({ where: { status: 'active', currentVersion: { not: null } } });
+  if (journeys.length === 0) return [];
+  const versions = await db.journeyVersion.findMany({
+    where: { OR: journeys.map((journey) => ({ journeyKey: journey.key, version: journey.currentVersion as number })) },
+  });
+  return versions.map((version) => ({
+    key: version.journeyKey,
+    version: version.version,
+    definition: version.definition as JourneyDefinition,
+  }));
+}

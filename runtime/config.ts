@@ -1,0 +1,111 @@
+// Configuration comes from the environment, read and validated once at start-up. Every variable is
+// listed in README.md; an invalid value stops the process with a sentence naming it.
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const optionalUrl = (protocols: string[]) =>
+  optionalString.refine(
+    (value) => value === undefined || (URL.canParse(value) && protocols.includes(new URL(value).protocol)),
+    { message: `must be a URL (${protocols.join(' or ')})` },
+  );
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  DATABASE_URL: optionalUrl(['postgresql:', 'postgres:']),
+  TEMPORAL_ADDRESS: optionalString.refine((value) => value === undefined || /^[^\s:]+:\d+$/.test(value), {
+    message: 'must be host:port',
+  }),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TASK_QUEUE: z.string().trim().min(1).default('aftercare'),
+  RESEND_API_KEY: optionalString,
+  RESEND_BASE_URL: optionalUrl(['http:', 'https:']),
+  RESEND_WEBHOOK_SECRET: optionalString,
+  EMAIL_FROM: z.string().trim().min(3).default('Aftercare <hello@aftercare.localhost>'),
+  PUBLIC_URL: optionalUrl(['http:', 'https:']),
+  AFTERCARE_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
+    message: 'must be at least 32 characters',
+  }),
+  AFTERCARE_API_KEY: optionalString.refine((value) => value === undefined || value.length >= 24, {
+    message: 'must be at least 24 characters',
+  }),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATA_DIR: z.string().trim().min(1).default('.data'),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  DEFAULT_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine((zone) => isValidTimeZone(zone), { message: 'must be an IANA time zone such as Europe/Paris' }),
+  DEFAULT_LOCALE: z.string().default('en'),
+  AFTERCARE_SEED_DEMO: z.enum(['auto', 'never', 'always']).default('auto'),
+  BUSINESS_NAME: z.string().trim().min(1).default('Aftercare Demo Store'),
+  BUSINESS_POSTAL_ADDRESS: z.string().trim().min(1).default('1 Example Street, Springfield'),
+});
+
+export type Config = {
+  databaseUrl: string | undefined;
+  temporalAddress: string | undefined;
+  temporalNamespace: string;
+  taskQueue: string;
+  resendApiKey: string | undefined;
+  resendBaseUrl: string | undefined;
+  resendWebhookSecret: string | undefined;
+  emailFrom: string;
+  publicUrl: string;
+  secret: string | undefined;
+  apiKey: string | undefined;
+  port: number;
+  dataDir: string;
+  logLevel: (typeof logLevels)[number];
+  defaultTimezone: string;
+  defaultLocale: string;
+  seedDemo: 'auto' | 'never' | 'always';
+  businessName: string;
+  businessAddress: string;
+};
+
+export class ConfigError extends Error {}
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}.`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    temporalNamespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TASK_QUEUE,
+    resendApiKey: e.RESEND_API_KEY,
+    resendBaseUrl: e.RESEND_BASE_URL,
+    resendWebhookSecret: e.RESEND_WEBHOOK_SECRET,
+    emailFrom: e.EMAIL_FROM,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    secret: e.AFTERCARE_SECRET,
+    apiKey: e.AFTERCARE_API_KEY,
+    port: e.PORT,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    defaultTimezone: e.DEFAULT_TIMEZONE,
+    defaultLocale: e.DEFAULT_LOCALE,
+    seedDemo: e.AFTERCARE_SEED_DEMO,
+    businessName: e.BUSINESS_NAME,
+    businessAddress: e.BUSINESS_POSTAL_ADDRESS,
+  };
+}

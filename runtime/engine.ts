@@ -1,0 +1,181 @@
+// Brings the engine up: database, Temporal, email transport, API and worker, each either the real
+// service named by the environment or its embedded default. `start` runs all of it in one process;
+// `api` and `worker` run one part each, for scale-out.
+import { mkdir } from 'node:fs/promises';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { buildApiServer, type ApiServer } from '../api/server.ts';
+import { EventRouter } from '../ingestion/event-router.ts';
+import { publishShippedJourneys } from '../journey-store/journey-versions.ts';
+import { OutboxTransport } from '../messaging/outbox-transport.ts';
+import { ResendTransport } from '../messaging/resend-transport.ts';
+import type { EmailTransport } from '../messaging/transport.ts';
+import { seedDemoBusiness } from '../seed/demo-business.ts';
+import { createAftercareWorker } from '../worker.ts';
+import { bootstrapApiKey } from './api-keys.ts';
+import type { Config } from './config.ts';
+import { createDatabase, type Database } from './database.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
+import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded-temporal.ts';
+import type { Logger } from './logger.ts';
+import { applyMigrations } from './schema-engine.ts';
+import { loadOrCreateSecret } from './secrets.ts';
+
+type Stopper = () => Promise<unknown>;
+
+export class Engine {
+  private readonly stoppers: Stopper[] = [];
+  constructor(readonly config: Config, readonly logger: Logger) {}
+
+  onStop(stopper: Stopper) {
+    this.stoppers.unshift(stopper);
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.stoppers.splice(0)) {
+      try {
+        await stop();
+      } catch (error) {
+        this.logger.warn({ err: error }, 'error while stopping');
+      }
+    }
+  }
+
+  /** DATABASE_URL, or the embedded PostgreSQL under DATA_DIR when `embedded` is allowed. */
+  async database(options: { embedded: boolean; migrate: boolean }): Promise<{ db: Database; url: string; embedded: boolean }> {
+    let url = this.config.databaseUrl;
+    let embedded: EmbeddedPostgres | undefined;
+    if (!url) {
+      if (!options.embedded) throw new StartupError('DATABASE_URL is not set; set it, or use `aftercare start` for the embedded database.');
+      await mkdir(this.config.dataDir, { recursive: true });
+      embedded = await startEmbeddedPostgres(this.config.dataDir);
+      this.onStop(() => embedded?.stop() ?? Promise.resolve());
+      url = embedded.url;
+      this.logger.info({ dataDir: this.config.dataDir }, 'embedded PostgreSQL started');
+    }
+    if (options.migrate) {
+      const applied = await applyMigrations(url);
+      if (applied.length > 0) this.logger.info({ applied }, 'migrations applied');
+    }
+    const db = createDatabase(url, embedded ? 4 : 10);
+    this.onStop(() => db.$disconnect());
+    return { db, url, embedded: Boolean(embedded) };
+  }
+
+  /** TEMPORAL_ADDRESS, or a dev server persisted under DATA_DIR when `embedded` is allowed. */
+  async temporal(options: { embedded: boolean }): Promise<{ address: string; uiUrl: string | null }> {
+    if (this.config.temporalAddress) return { address: this.config.temporalAddress, uiUrl: null };
+    if (!options.embedded) throw new StartupError('TEMPORAL_ADDRESS is not set; set it, or use `aftercare start` for the embedded Temporal server.');
+    const server: EmbeddedTemporal = await startEmbeddedTemporal({ dataDir: this.config.dataDir, namespace: this.config.temporalNamespace, ui: true });
+    this.onStop(() => server.stop());
+    this.logger.info({ address: server.address }, 'embedded Temporal dev server started');
+    return { address: server.address, uiUrl: server.uiUrl };
+  }
+
+  async temporalClient(address: string): Promise<Client> {
+    const connection = await Connection.connect({ address });
+    this.onStop(() => connection.close());
+    return new Client({ connection, namespace: this.config.temporalNamespace });
+  }
+
+  transport(db: Database): EmailTransport {
+    return this.config.resendApiKey ? new ResendTransport(this.config.resendApiKey) : new OutboxTransport(db);
+  }
+
+  async worker(db: Database, address: string, client: Client): Promise<Worker> {
+    const connection = await NativeConnection.connect({ address });
+    const worker = await createAftercareWorker({
+      connection,
+      namespace: this.config.temporalNamespace,
+      taskQueue: this.config.taskQueue,
+      db,
+      transport: this.transport(db),
+      activityConfig: {
+        emailFrom: this.config.emailFrom,
+        defaultTimezone: this.config.defaultTimezone,
+        defaultLocale: this.config.defaultLocale,
+        businessName: this.config.businessName,
+        businessAddress: this.config.businessAddress,
+      },
+    });
+    const running = worker.run();
+    this.onStop(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+    });
+    // Events whose routing never finished (Temporal was down, an API process died) are retried here.
+    const router = new EventRouter(db, client, this.config.taskQueue);
+    const sweep = setInterval(() => {
+      router.routePending().catch((error) => this.logger.warn({ err: error }, 'event sweep failed'));
+    }, 30_000);
+    this.onStop(async () => clearInterval(sweep));
+    return worker;
+  }
+
+  async api(db: Database, client: Client | null): Promise<ApiServer> {
+    const router = client ? new EventRouter(db, client, this.config.taskQueue) : null;
+    const server = await buildApiServer({ db, temporal: client, router, logger: this.logger, publicUrl: this.config.publicUrl });
+    await server.listen({ port: this.config.port, host: '0.0.0.0' });
+    this.onStop(() => server.close());
+    return server;
+  }
+}
+
+export class StartupError extends Error {}
+
+export type StartedEngine = { engine: Engine; apiKey: string | null; webUrl: string; temporalUiUrl: string | null; seeded: number };
+
+/** `aftercare start`: everything in one process, on embedded defaults where nothing is configured. */
+export async function startAll(config: Config, logger: Logger): Promise<StartedEngine> {
+  const engine = new Engine(config, logger);
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    await loadOrCreateSecret(config.dataDir, config.secret);
+    const [{ db, embedded }, temporal] = await Promise.all([
+      engine.database({ embedded: true, migrate: true }),
+      engine.temporal({ embedded: true }),
+    ]);
+    await publishShippedJourneys(db);
+    let seeded = 0;
+    const seedWanted = config.seedDemo === 'always' || (config.seedDemo === 'auto' && embedded);
+    if (seedWanted && (await db.customer.count()) === 0) seeded = await seedDemoBusiness(db);
+    const key = await bootstrapApiKey(db, { configuredKey: config.apiKey, dataDir: config.dataDir, keepInDataDir: embedded });
+    const client = await engine.temporalClient(temporal.address);
+    await engine.worker(db, temporal.address, client);
+    await engine.api(db, client);
+    return { engine, apiKey: key.key, webUrl: config.publicUrl, temporalUiUrl: temporal.uiUrl, seeded };
+  } catch (error) {
+    await engine.stop();
+    throw error;
+  }
+}
+
+/** `aftercare api`: the stateless HTTP edge, against configured services. */
+export async function startApiOnly(config: Config, logger: Logger): Promise<Engine> {
+  const engine = new Engine(config, logger);
+  try {
+    const { address } = await engine.temporal({ embedded: false });
+    const { db } = await engine.database({ embedded: false, migrate: false });
+    await bootstrapApiKey(db, { configuredKey: config.apiKey, dataDir: config.dataDir, keepInDataDir: false });
+    await engine.api(db, await engine.temporalClient(address));
+    return engine;
+  } catch (error) {
+    await engine.stop();
+    throw error;
+  }
+}
+
+/** `aftercare worker`: workflows and activities, against configured services. */
+export async function startWorkerOnly(config: Config, logger: Logger): Promise<Engine> {
+  const engine = new Engine(config, logger);
+  try {
+    const { address } = await engine.temporal({ embedded: false });
+    const { db } = await engine.database({ embedded: false, migrate: false });
+    await engine.worker(db, address, await engine.temporalClient(address));
+    return engine;
+  } catch (error) {
+    await engine.stop();
+    throw error;
+  }
+}

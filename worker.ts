@@ -1,0 +1,45 @@
+// The worker: runs journey workflows and their activities on the task queue. Any number of these
+// processes can share a queue; all of their state lives in Temporal and PostgreSQL.
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createJourneyActivities, type ActivityConfig } from './activities/journey-activities.ts';
+import type { EmailTransport } from './messaging/transport.ts';
+import { TemplateStore } from './messaging/template-store.ts';
+import type { Database } from './runtime/database.ts';
+import { fileURLToPath } from 'node:url';
+
+export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export type AftercareWorkerOptions = {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Database;
+  transport: EmailTransport;
+  activityConfig: ActivityConfig;
+  templates?: TemplateStore;
+  /** A prebuilt bundle (tests build it once per run); without it the worker bundles on start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  clock?: () => Date;
+  identity?: string;
+};
+
+export function createActivities(options: Omit<AftercareWorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'workflowBundle'>) {
+  return createJourneyActivities({
+    db: options.db,
+    transport: options.transport,
+    templates: options.templates ?? new TemplateStore(),
+    config: options.activityConfig,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+}
+
+export async function createAftercareWorker(options: AftercareWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(options),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
+}
