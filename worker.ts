@@ -19,7 +19,6 @@ export type AftercareWorkerOptions = {
   templates?: TemplateStore;
   /** A prebuilt bundle (tests build it once per run); without it the worker bundles on start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  clock?: () => Date;
   identity?: string;
 };
 
@@ -29,7 +28,6 @@ export function createActivities(options: Omit<AftercareWorkerOptions, 'connecti
     transport: options.transport,
     templates: options.templates ?? new TemplateStore(),
     config: options.activityConfig,
-    ...(options.clock ? { clock: options.clock } : {}),
   });
 }
 

@@ -22,7 +22,6 @@ export type ActivityDeps = {
   transport: EmailTransport;
   templates: TemplateStore;
   config: ActivityConfig;
-  clock?: () => Date;
 };
 
 export type EnterJourneyInput = {
@@ -32,6 +31,8 @@ export type EnterJourneyInput = {
   customerId: string;
   entityKey: string;
   triggerEventId: string | null;
+  /** Workflow time: every timestamp an activity writes comes from the workflow's clock. */
+  at: number;
 };
 
 export type EnteredJourney = {
@@ -41,7 +42,7 @@ export type EnteredJourney = {
   group: 'treatment' | 'control';
 };
 
-export type SendJourneyMessageInput = { enrollmentId: string; stepId: string; template: string };
+export type SendJourneyMessageInput = { enrollmentId: string; stepId: string; template: string; at: number };
 export type SendOutcome = { outcome: 'sent' | 'skipped' | 'failed'; messageId: string | null; reason?: string };
 
 const finalOutcome: Record<string, SendOutcome['outcome'] | undefined> = {
@@ -58,7 +59,7 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
-export function createJourneyActivities({ db, transport, templates, config, clock = () => new Date() }: ActivityDeps) {
+export function createJourneyActivities({ db, transport, templates, config }: ActivityDeps) {
   return {
     async enterJourney(input: EnterJourneyInput): Promise<EnteredJourney> {
       const version = await db.journeyVersion.findUnique({
@@ -78,7 +79,7 @@ export function createJourneyActivities({ db, transport, templates, config, cloc
           customerId: input.customerId,
           entityKey: input.entityKey,
           triggerEventId: input.triggerEventId,
-          enteredAt: clock(),
+          enteredAt: new Date(input.at),
         },
       });
       return {
@@ -166,7 +167,7 @@ export function createJourneyActivities({ db, transport, templates, config, cloc
         });
         await db.message.update({
           where: { id: message.id },
-          data: { status: 'sent', providerId: result.providerId, transport: transport.name, sentAt: clock() },
+          data: { status: 'sent', providerId: result.providerId, transport: transport.name, sentAt: new Date(input.at) },
         });
         return { outcome: 'sent', messageId: message.id };
       } catch (error) {
@@ -179,11 +180,11 @@ export function createJourneyActivities({ db, transport, templates, config, cloc
       }
     },
 
-    async completeEnrollment(input: { enrollmentId: string; outcome: Outcome; reason: string }): Promise<void> {
+    async completeEnrollment(input: { enrollmentId: string; outcome: Outcome; reason: string; at: number }): Promise<void> {
       const status = input.outcome === 'completed' ? 'completed' : input.outcome === 'exited' ? 'exited' : 'goal_reached';
       await db.enrollment.updateMany({
         where: { id: input.enrollmentId, status: 'running' },
-        data: { status, outcome: input.reason, endedAt: clock() },
+        data: { status, outcome: input.reason, endedAt: new Date(input.at) },
       });
     },
   };

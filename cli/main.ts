@@ -1,12 +1,14 @@
 // `npx aftercare <command>`. Every failure ends with a non-zero exit and one sentence on stderr.
+// Heavy modules (Temporal, Fastify, Prisma) load inside the commands that need them, so that
+// `--help` and one-shot commands start quickly.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../runtime/config.ts';
-import { createDatabase } from '../runtime/database.ts';
-import { StartupError, startAll, startApiOnly, startWorkerOnly, type Engine } from '../runtime/engine.ts';
+import type { Engine } from '../runtime/engine.ts';
 import { createLogger } from '../runtime/logger.ts';
-import { applyMigrations } from '../runtime/schema-engine.ts';
 
 class UsageError extends Error {}
+/** Set by commands that finish; long-running ones (start, api, worker) keep the process alive. */
+let finished = false;
 
 function config(): Config {
   return loadConfig(process.env);
@@ -30,7 +32,7 @@ function stopOnSignals(engine: Engine): void {
 const program = new Command()
   .name('aftercare')
   .description('Churn prevention and proactive follow-up engine')
-  .showHelpAfterError()
+  .showHelpAfterError('(aftercare --help lists the commands)')
   .exitOverride();
 
 program
@@ -39,6 +41,7 @@ program
   .action(async () => {
     const cfg = config();
     const logger = createLogger(cfg.logLevel);
+    const { startAll } = await import('../runtime/engine.ts');
     const started = await startAll(cfg, logger);
     stopOnSignals(started.engine);
     const lines = [
@@ -48,7 +51,7 @@ program
       started.apiKey
         ? `  API key:         ${started.apiKey}`
         : '  API key:         created on first start (set AFTERCARE_API_KEY to choose one)',
-      ...(started.temporalUiUrl ? [`  Temporal UI:     ${started.temporalUiUrl}`] : []),
+      `  Temporal:        ${started.temporalAddress}${started.temporalUiUrl ? ` (UI: ${started.temporalUiUrl})` : ''}`,
       ...(started.seeded > 0 ? [`  Demo data:       ${started.seeded} events of a synthetic business loaded`] : []),
       `  Data:            ${cfg.databaseUrl ? 'DATABASE_URL' : `embedded, in ${cfg.dataDir}`}`,
       `  Email:           ${cfg.resendApiKey ? 'Resend' : 'local outbox (no RESEND_API_KEY)'}`,
@@ -62,6 +65,7 @@ program
   .description('run the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)')
   .action(async () => {
     const cfg = config();
+    const { startApiOnly } = await import('../runtime/engine.ts');
     const engine = await startApiOnly(cfg, createLogger(cfg.logLevel));
     stopOnSignals(engine);
     process.stdout.write(`Aftercare API listening on port ${cfg.port}\n`);
@@ -72,6 +76,7 @@ program
   .description('run a worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)')
   .action(async () => {
     const cfg = config();
+    const { startWorkerOnly } = await import('../runtime/engine.ts');
     const engine = await startWorkerOnly(cfg, createLogger(cfg.logLevel));
     stopOnSignals(engine);
     process.stdout.write(`Aftercare worker polling task queue ${cfg.taskQueue}\n`);
@@ -83,8 +88,10 @@ program
   .action(async () => {
     const cfg = config();
     if (!cfg.databaseUrl) throw new UsageError('DATABASE_URL is not set: name the database to migrate.');
+    const { applyMigrations } = await import('../runtime/schema-engine.ts');
     const applied = await applyMigrations(cfg.databaseUrl);
     process.stdout.write(applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'The database is up to date.\n');
+    finished = true;
   });
 
 program
@@ -95,6 +102,7 @@ program
     if (!options.demo) throw new UsageError('Say what to seed: `aftercare seed --demo`.');
     const cfg = config();
     if (!cfg.databaseUrl) throw new UsageError('DATABASE_URL is not set: name the database to seed.');
+    const { createDatabase } = await import('../runtime/database.ts');
     const db = createDatabase(cfg.databaseUrl);
     try {
       const { seedDemoBusiness } = await import('../seed/demo-business.ts');
@@ -103,6 +111,7 @@ program
     } finally {
       await db.$disconnect();
     }
+    finished = true;
   });
 
 program
@@ -112,6 +121,7 @@ program
   .action(async (options: { only?: string }) => {
     const { runBenchmarks } = await import('../bench/run.ts');
     await runBenchmarks({ only: options.only?.split(',').map((name) => name.trim()) });
+    finished = true;
   });
 
 function sentence(error: unknown): string {
@@ -121,11 +131,13 @@ function sentence(error: unknown): string {
 
 try {
   await program.parseAsync(process.argv);
+  // Libraries may leave timers or pools behind; a finished command must not linger on them.
+  if (finished) process.exit(0);
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exit(error.exitCode === 0 ? 0 : 2);
   }
-  const known = error instanceof ConfigError || error instanceof StartupError || error instanceof UsageError;
+  const known = error instanceof ConfigError || error instanceof UsageError || (error instanceof Error && error.name === 'StartupError');
   process.stderr.write(`aftercare: ${sentence(error)}\n`);
   process.exit(known ? 2 : 1);
 }

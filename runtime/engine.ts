@@ -122,9 +122,18 @@ export class Engine {
   }
 }
 
-export class StartupError extends Error {}
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
 
-export type StartedEngine = { engine: Engine; apiKey: string | null; webUrl: string; temporalUiUrl: string | null; seeded: number };
+export type StartedEngine = {
+  engine: Engine;
+  apiKey: string | null;
+  webUrl: string;
+  temporalAddress: string;
+  temporalUiUrl: string | null;
+  seeded: number;
+};
 
 /** `aftercare start`: everything in one process, on embedded defaults where nothing is configured. */
 export async function startAll(config: Config, logger: Logger): Promise<StartedEngine> {
@@ -144,7 +153,7 @@ export async function startAll(config: Config, logger: Logger): Promise<StartedE
     const client = await engine.temporalClient(temporal.address);
     await engine.worker(db, temporal.address, client);
     await engine.api(db, client);
-    return { engine, apiKey: key.key, webUrl: config.publicUrl, temporalUiUrl: temporal.uiUrl, seeded };
+    return { engine, apiKey: key.key, webUrl: config.publicUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, seeded };
   } catch (error) {
     await engine.stop();
     throw error;

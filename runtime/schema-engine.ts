@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationDirectory, SchemaEngine } from '@prisma/schema-engine-wasm';
 
@@ -38,10 +39,22 @@ function loadEngineModule(): Promise<EngineModule> {
   return engineModule;
 }
 
-async function openEngine(connectionString: string, schemaText: string): Promise<SchemaEngine> {
+/** Runs `work` with an engine on the database, and closes every connection it opened afterwards. */
+async function withEngine<T>(connectionString: string, schemaText: string, work: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const { SchemaEngine } = await loadEngineModule();
-  const adapterFactory = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString }));
-  return SchemaEngine.new({ datamodels: [['schema.prisma', schemaText]] }, () => {}, adapterFactory);
+  // Our own pool, so that no connection outlives the call (a lingering one blocks CREATE DATABASE ... TEMPLATE).
+  const pool = new pg.Pool({ connectionString, max: 2 });
+  try {
+    const adapterFactory = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
+    const engine = await SchemaEngine.new({ datamodels: [['schema.prisma', schemaText]] }, () => {}, adapterFactory);
+    try {
+      return await work(engine);
+    } finally {
+      engine.free();
+    }
+  } finally {
+    await pool.end();
+  }
 }
 
 async function readMigrationDirectories(): Promise<MigrationDirectory[]> {
@@ -63,8 +76,7 @@ async function readMigrationDirectories(): Promise<MigrationDirectory[]> {
 /** Applies every migration not yet recorded in `_prisma_migrations`; returns the names applied. */
 export async function applyMigrations(connectionString: string): Promise<string[]> {
   const schemaText = await readFile(schemaPath, 'utf8');
-  const engine = await openEngine(connectionString, schemaText);
-  try {
+  return withEngine(connectionString, schemaText, async (engine) => {
     const lockfilePath = join(migrationsDir, 'migration_lock.toml');
     const result = await engine.applyMigrations({
       migrationsList: {
@@ -76,15 +88,12 @@ export async function applyMigrations(connectionString: string): Promise<string[
       filters: noFilters,
     });
     return result.appliedMigrationNames;
-  } finally {
-    engine.free();
-  }
+  });
 }
 
 /** The SQL that takes a database from the schema `fromSchema` (or nothing) to `toSchema`. */
 export async function diffSchemas(connectionString: string, fromSchema: string | null, toSchema: string): Promise<string> {
-  const engine = await openEngine(connectionString, toSchema);
-  try {
+  return withEngine(connectionString, toSchema, async (engine) => {
     const result = await engine.diff({
       from: fromSchema === null ? { tag: 'empty' } : { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: fromSchema }] },
       to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: toSchema }] },
@@ -93,7 +102,5 @@ export async function diffSchemas(connectionString: string, fromSchema: string |
       filters: noFilters,
     });
     return result.stdout ?? '';
-  } finally {
-    engine.free();
-  }
+  });
 }

@@ -30,7 +30,7 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
     inbox.push(event);
   });
 
-  const entered = await activities.enterJourney({ workflowId: workflowInfo().workflowId, ...input });
+  const entered = await activities.enterJourney({ workflowId: workflowInfo().workflowId, ...input, at: Date.now() });
   let state = initialState(entered.timezone);
   let seq = 0;
   setHandler(journeyProgressQuery, () => ({ cursor: state.cursor, status: state.status, enrollmentId: entered.enrollmentId }));
@@ -73,12 +73,13 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
           enrollmentId: entered.enrollmentId,
           stepId: command.stepId,
           template: command.template,
+          at: Date.now(),
         });
         decision = await apply({ kind: 'sent', at: Date.now(), stepId: command.stepId, outcome: result.outcome });
         break;
       }
       case 'complete':
-        await activities.completeEnrollment({ enrollmentId: entered.enrollmentId, outcome: command.outcome, reason: command.reason });
+        await activities.completeEnrollment({ enrollmentId: entered.enrollmentId, outcome: command.outcome, reason: command.reason, at: Date.now() });
         return command.outcome;
     }
   }

@@ -7,29 +7,32 @@ export const MAX_EVENTS_PER_BATCH = 1000;
 /** Events dated further ahead than this are refused: a clock or unit mistake at the sender. */
 export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 
+/** Zod reports a missing key as a type error; a sender wants to read "is required". */
+const requiredOr = (message: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : message);
+
 const id = (what: string) =>
   z
-    .string({ error: `must be a string (${what})` })
+    .string({ error: requiredOr(`must be a string (${what})`) })
     .min(1, { error: 'must not be empty' })
     .max(200, { error: 'must be at most 200 characters' })
     .regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces' });
 
 const money = z
-  .number({ error: 'must be a number' })
+  .number({ error: requiredOr('must be a number') })
   .finite({ error: 'must be a finite number' })
   .min(0, { error: 'must not be negative' })
   .max(1e12, { error: 'is too large' });
 
 const currencyCodes = new Set(Intl.supportedValuesOf('currency'));
 const currency = z
-  .string({ error: 'must be an ISO 4217 currency code such as EUR' })
+  .string({ error: requiredOr('must be an ISO 4217 currency code such as EUR') })
   .refine((code) => currencyCodes.has(code), { error: 'must be an ISO 4217 currency code such as EUR' });
 
-const jsonObject = z.record(z.string(), z.unknown(), { error: 'must be an object' });
+const jsonObject = z.record(z.string(), z.unknown(), { error: requiredOr('must be an object') });
 
 export const orderItemSchema = z.object({
   sku: z.string().max(200).optional(),
-  name: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(500),
+  name: z.string({ error: requiredOr('must be a string') }).min(1, { error: 'must not be empty' }).max(500),
   quantity: z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).min(1).max(100_000).default(1),
   price: money.optional(),
   url: z.url().optional(),
@@ -38,7 +41,7 @@ export const orderItemSchema = z.object({
 
 export const propertySchemas = {
   'customer.upserted': z.object({
-    email: z.email({ error: 'must be an email address' }),
+    email: z.email({ error: requiredOr('must be an email address') }),
     name: z.string().max(300).optional(),
     locale: z
       .string()
@@ -55,7 +58,7 @@ export const propertySchemas = {
     orderId: id('the order id'),
     total: money,
     currency,
-    items: z.array(orderItemSchema, { error: 'must be an array' }).max(1000),
+    items: z.array(orderItemSchema, { error: requiredOr('must be an array') }).max(1000),
   }),
   'order.fulfilled': z.object({ orderId: id('the order id') }),
   'order.delivered': z.object({ orderId: id('the order id') }),
@@ -74,7 +77,7 @@ export const propertySchemas = {
     rating: z.number().int({ error: 'must be a whole number' }).min(1).max(5).optional(),
   }),
   'churn_score.reported': z.object({
-    score: z.number({ error: 'must be a number' }).min(0).max(100),
+    score: z.number({ error: requiredOr('must be a number') }).min(0).max(100),
     source: z.string().min(1).max(100),
   }),
 } as const;
@@ -82,13 +85,16 @@ export const propertySchemas = {
 export type EventType = keyof typeof propertySchemas;
 export const eventTypes = Object.keys(propertySchemas) as EventType[];
 
-const isoWithOffset = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time with an offset, e.g. 2026-05-01T10:00:00+02:00' });
+const isoWithOffset = z.iso.datetime({
+  offset: true,
+  error: requiredOr('must be an ISO-8601 date-time with an offset, e.g. 2026-05-01T10:00:00+02:00'),
+});
 
 /** The envelope, with `properties` checked per type afterwards so errors name the exact field. */
 export const eventEnvelopeSchema = z.strictObject(
   {
     id: id('the event id, used as idempotency key'),
-    type: z.enum(eventTypes as [EventType, ...EventType[]], { error: `must be one of ${eventTypes.join(', ')}` }),
+    type: z.enum(eventTypes as [EventType, ...EventType[]], { error: requiredOr(`must be one of ${eventTypes.join(', ')}`) }),
     customerId: id("the business's customer id"),
     occurredAt: isoWithOffset,
     properties: jsonObject.default({}),
@@ -127,8 +133,7 @@ function firstIssue(error: z.ZodError, prefix = ''): FieldError {
     return { field: formatPath([...issue.path, key], prefix), message: `is not a known field` };
   }
   const field = formatPath(issue.path, prefix) || '(event)';
-  const message = issue.message.startsWith('Invalid input') && issue.code === 'invalid_type' ? `is required` : issue.message;
-  return { field, message };
+  return { field, message: issue.message };
 }
 
 /** Checks one event; `now` bounds how far in the future `occurredAt` may be. */
