@@ -6,8 +6,6 @@ import { Prisma, type Database } from '../runtime/database.ts';
 
 type Tx = Prisma.TransactionClient;
 
-/** Columns are `timestamp` in UTC (Prisma's convention); say so explicitly whatever the session zone. */
-const utc = (date: Date) => Prisma.sql`(${date.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 
 export type StoredEvent = IncomingEvent & { customerRowId: string };
 
@@ -23,14 +21,10 @@ export async function storeEvents(db: Database, events: IncomingEvent[], options
       const stored: StoredEvent[] = [];
       const duplicateIds = new Set<string>();
       for (const event of events) {
-        if (!inserted.has(event.id)) {
-          duplicateIds.add(event.id);
-          continue;
-        }
-        const customerRowId = customerIds.get(event.customerId) as string;
-        await applyEvent(tx, event, customerRowId);
-        stored.push({ ...event, customerRowId });
+        if (inserted.has(event.id)) stored.push({ ...event, customerRowId: customerIds.get(event.customerId) as string });
+        else duplicateIds.add(event.id);
       }
+      await applyEvents(tx, stored);
       return { stored, duplicateIds };
     },
     { timeout: 30_000, maxWait: 10_000 },
@@ -65,74 +59,133 @@ async function insertEvents(tx: Tx, events: IncomingEvent[], customerIds: Map<st
   return new Set(rows.map((row) => row.id));
 }
 
-async function applyEvent(tx: Tx, event: IncomingEvent, customerId: string): Promise<void> {
-  const at = utc(event.occurredAt);
-  switch (event.type) {
-    case 'customer.upserted': {
-      const p = event.properties;
-      await tx.$executeRaw`
-        UPDATE "Customer" SET
-          "email" = ${p.email.toLowerCase()},
-          "name" = COALESCE(${p.name ?? null}, "name"),
-          "locale" = COALESCE(${p.locale ?? null}, "locale"),
-          "timezone" = COALESCE(${p.timezone ?? null}, "timezone"),
-          "attributes" = "attributes" || ${JSON.stringify(p.attributes ?? {})}::jsonb,
-          "consent" = "consent" || ${JSON.stringify(p.consent ?? {})}::jsonb,
-          "updatedAt" = (now() AT TIME ZONE 'UTC')
-        WHERE "id" = ${customerId}`;
-      return;
-    }
-    case 'order.placed': {
-      const p = event.properties;
-      const created = await tx.$executeRaw`
-        INSERT INTO "Order" ("id", "externalId", "customerId", "total", "currency", "items", "placedAt", "updatedAt")
-        VALUES (gen_random_uuid()::text, ${p.orderId}, ${customerId}, ${p.total}, ${p.currency},
-                ${JSON.stringify(p.items)}::jsonb, ${at}, (now() AT TIME ZONE 'UTC'))
-        ON CONFLICT ("externalId") DO NOTHING`;
-      if (created === 1) {
-        await tx.$executeRaw`
-          UPDATE "Customer" SET
-            "orderCount" = "orderCount" + 1,
-            "totalSpent" = "totalSpent" + ${p.total},
-            "firstOrderAt" = LEAST(COALESCE("firstOrderAt", ${at}), ${at}),
-            "lastOrderAt" = GREATEST(COALESCE("lastOrderAt", ${at}), ${at}),
-            "updatedAt" = (now() AT TIME ZONE 'UTC')
-          WHERE "id" = ${customerId}`;
-      }
-      return;
-    }
-    case 'order.fulfilled':
-      await tx.$executeRaw`
-        UPDATE "Order" SET "fulfilledAt" = COALESCE("fulfilledAt", ${at}), "updatedAt" = (now() AT TIME ZONE 'UTC')
-        WHERE "externalId" = ${event.properties.orderId} AND "customerId" = ${customerId}`;
-      return;
-    case 'order.delivered':
-      await tx.$executeRaw`
-        UPDATE "Order" SET "deliveredAt" = COALESCE("deliveredAt", ${at}), "updatedAt" = (now() AT TIME ZONE 'UTC')
-        WHERE "externalId" = ${event.properties.orderId} AND "customerId" = ${customerId}`;
-      return;
-    case 'order.refunded':
-      await tx.$executeRaw`
-        UPDATE "Order" SET
-          "refundedAmount" = LEAST("total", "refundedAmount" + COALESCE(${event.properties.amount ?? null}::numeric, "total")),
-          "refundedAt" = ${at}, "updatedAt" = (now() AT TIME ZONE 'UTC')
-        WHERE "externalId" = ${event.properties.orderId} AND "customerId" = ${customerId}`;
-      return;
-    case 'customer.active':
-      await tx.$executeRaw`
-        UPDATE "Customer" SET "lastActiveAt" = GREATEST(COALESCE("lastActiveAt", ${at}), ${at}), "updatedAt" = (now() AT TIME ZONE 'UTC')
-        WHERE "id" = ${customerId}`;
-      return;
-    case 'churn_score.reported':
-      await tx.$executeRaw`
-        INSERT INTO "ExternalChurnScore" ("id", "customerId", "source", "score", "reportedAt", "eventId")
-        VALUES (gen_random_uuid()::text, ${customerId}, ${event.properties.source}, ${event.properties.score}, ${at}, ${event.id})
-        ON CONFLICT ("eventId") DO NOTHING`;
-      return;
-    case 'support.ticket_opened':
-    case 'support.ticket_closed':
-    case 'review.submitted':
-      // Kept as events: the timeline and the risk score read them from there.
-      return;
+type Of<T extends IncomingEvent['type']> = Extract<StoredEvent, { type: T }>;
+
+function ofType<T extends IncomingEvent['type']>(events: StoredEvent[], ...types: T[]): Of<T>[] {
+  return events.filter((event): event is Of<T> => (types as string[]).includes(event.type));
+}
+
+/**
+ * Applies new events to the customer and order tables: one set-based statement per kind of effect,
+ * so a batch of 100 costs a handful of round trips. Effects are applied in a fixed order (profiles,
+ * new orders, order updates, activity, external scores), and several events of one kind for the same
+ * row fold together as if applied one after another.
+ */
+async function applyEvents(tx: Tx, events: StoredEvent[]): Promise<void> {
+  await applyProfiles(tx, ofType(events, 'customer.upserted'));
+  await applyNewOrders(tx, ofType(events, 'order.placed'));
+  for (const [type, column] of [['order.fulfilled', 'fulfilledAt'], ['order.delivered', 'deliveredAt']] as const) {
+    const rows = ofType(events, type);
+    if (rows.length === 0) continue;
+    await tx.$executeRaw`
+      UPDATE "Order" o SET ${Prisma.raw(`"${column}"`)} = COALESCE(o.${Prisma.raw(`"${column}"`)}, u.at), "updatedAt" = (now() AT TIME ZONE 'UTC')
+      FROM (SELECT order_id, customer_id, min(at) AT TIME ZONE 'UTC' AS at FROM unnest(
+        ${rows.map((e) => e.properties.orderId)}::text[], ${rows.map((e) => e.customerRowId)}::text[],
+        ${rows.map((e) => e.occurredAt.toISOString())}::timestamptz[]) AS x(order_id, customer_id, at) GROUP BY 1, 2) u
+      WHERE o."externalId" = u.order_id AND o."customerId" = u.customer_id`;
   }
+  await applyRefunds(tx, ofType(events, 'order.refunded'));
+  const active = ofType(events, 'customer.active');
+  if (active.length > 0) {
+    await tx.$executeRaw`
+      UPDATE "Customer" c SET "lastActiveAt" = GREATEST(COALESCE(c."lastActiveAt", u.at), u.at), "updatedAt" = (now() AT TIME ZONE 'UTC')
+      FROM (SELECT id, max(at) AT TIME ZONE 'UTC' AS at FROM unnest(
+        ${active.map((e) => e.customerRowId)}::text[], ${active.map((e) => e.occurredAt.toISOString())}::timestamptz[]) AS x(id, at) GROUP BY 1) u
+      WHERE c."id" = u.id`;
+  }
+  const scores = ofType(events, 'churn_score.reported');
+  if (scores.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO "ExternalChurnScore" ("id", "customerId", "source", "score", "reportedAt", "eventId")
+      SELECT gen_random_uuid()::text, customer_id, source, score, at AT TIME ZONE 'UTC', event_id FROM unnest(
+        ${scores.map((e) => e.customerRowId)}::text[], ${scores.map((e) => e.properties.source)}::text[],
+        ${scores.map((e) => e.properties.score)}::float8[], ${scores.map((e) => e.occurredAt.toISOString())}::timestamptz[],
+        ${scores.map((e) => e.id)}::text[]) AS x(customer_id, source, score, at, event_id)
+      ON CONFLICT ("eventId") DO NOTHING`;
+  }
+  // support.* and review.submitted are kept as events only: the timeline and the risk score read them.
+}
+
+async function applyProfiles(tx: Tx, upserts: Of<'customer.upserted'>[]): Promise<void> {
+  if (upserts.length === 0) return;
+  type Profile = { email: string; name: string | null; locale: string | null; timezone: string | null; attributes: object; consent: object };
+  const byCustomer = new Map<string, Profile>();
+  for (const { customerRowId, properties: p } of upserts) {
+    const before = byCustomer.get(customerRowId);
+    byCustomer.set(customerRowId, {
+      email: p.email.toLowerCase(),
+      name: p.name ?? before?.name ?? null,
+      locale: p.locale ?? before?.locale ?? null,
+      timezone: p.timezone ?? before?.timezone ?? null,
+      attributes: { ...before?.attributes, ...p.attributes },
+      consent: { ...before?.consent, ...p.consent },
+    });
+  }
+  const ids = [...byCustomer.keys()];
+  const profiles = [...byCustomer.values()];
+  await tx.$executeRaw`
+    UPDATE "Customer" c SET
+      "email" = u.email,
+      "name" = COALESCE(u.name, c."name"),
+      "locale" = COALESCE(u.locale, c."locale"),
+      "timezone" = COALESCE(u.timezone, c."timezone"),
+      "attributes" = c."attributes" || u.attributes,
+      "consent" = c."consent" || u.consent,
+      "updatedAt" = (now() AT TIME ZONE 'UTC')
+    FROM unnest(
+      ${ids}::text[], ${profiles.map((p) => p.email)}::text[], ${profiles.map((p) => p.name)}::text[],
+      ${profiles.map((p) => p.locale)}::text[], ${profiles.map((p) => p.timezone)}::text[],
+      ${profiles.map((p) => JSON.stringify(p.attributes))}::jsonb[], ${profiles.map((p) => JSON.stringify(p.consent))}::jsonb[]
+    ) AS u(id, email, name, locale, timezone, attributes, consent)
+    WHERE c."id" = u.id`;
+}
+
+async function applyNewOrders(tx: Tx, orders: Of<'order.placed'>[]): Promise<void> {
+  if (orders.length === 0) return;
+  // Only orders that are new change the customer's totals: a second event for a known order id does not.
+  await tx.$executeRaw`
+    WITH inserted AS (
+      INSERT INTO "Order" ("id", "externalId", "customerId", "total", "currency", "items", "placedAt", "updatedAt")
+      SELECT gen_random_uuid()::text, order_id, customer_id, total, currency, items, at AT TIME ZONE 'UTC', (now() AT TIME ZONE 'UTC')
+      FROM unnest(
+        ${orders.map((e) => e.properties.orderId)}::text[], ${orders.map((e) => e.customerRowId)}::text[],
+        ${orders.map((e) => e.properties.total)}::numeric[], ${orders.map((e) => e.properties.currency)}::text[],
+        ${orders.map((e) => JSON.stringify(e.properties.items))}::jsonb[], ${orders.map((e) => e.occurredAt.toISOString())}::timestamptz[]
+      ) AS x(order_id, customer_id, total, currency, items, at)
+      ON CONFLICT ("externalId") DO NOTHING
+      RETURNING "customerId", "total", "placedAt"
+    )
+    UPDATE "Customer" c SET
+      "orderCount" = c."orderCount" + agg.n,
+      "totalSpent" = c."totalSpent" + agg.total,
+      "firstOrderAt" = LEAST(COALESCE(c."firstOrderAt", agg.first), agg.first),
+      "lastOrderAt" = GREATEST(COALESCE(c."lastOrderAt", agg.last), agg.last),
+      "updatedAt" = (now() AT TIME ZONE 'UTC')
+    FROM (SELECT "customerId", count(*)::int AS n, sum("total") AS total, min("placedAt") AS first, max("placedAt") AS last
+          FROM inserted GROUP BY 1) agg
+    WHERE c."id" = agg."customerId"`;
+}
+
+async function applyRefunds(tx: Tx, refunds: Of<'order.refunded'>[]): Promise<void> {
+  if (refunds.length === 0) return;
+  // A refund without an amount refunds the whole order (null below); amounts of one order add up.
+  const byOrder = new Map<string, { customerId: string; amount: number | null; at: Date }>();
+  for (const { customerRowId, occurredAt, properties } of refunds) {
+    const key = `${customerRowId}\u0000${properties.orderId}`;
+    const before = byOrder.get(key);
+    const amount = before?.amount === null || properties.amount === undefined ? null : (before?.amount ?? 0) + properties.amount;
+    byOrder.set(key, { customerId: customerRowId, amount, at: before && before.at > occurredAt ? before.at : occurredAt });
+  }
+  const keys = [...byOrder.keys()];
+  const values = [...byOrder.values()];
+  await tx.$executeRaw`
+    UPDATE "Order" o SET
+      "refundedAmount" = LEAST(o."total", o."refundedAmount" + COALESCE(u.amount, o."total")),
+      "refundedAt" = u.at AT TIME ZONE 'UTC',
+      "updatedAt" = (now() AT TIME ZONE 'UTC')
+    FROM unnest(
+      ${keys.map((key) => key.split('\u0000')[1] as string)}::text[], ${values.map((v) => v.customerId)}::text[],
+      ${values.map((v) => v.amount)}::numeric[], ${values.map((v) => v.at.toISOString())}::timestamptz[]
+    ) AS u(order_id, customer_id, amount, at)
+    WHERE o."externalId" = u.order_id AND o."customerId" = u.customer_id`;
 }

@@ -96,7 +96,7 @@ export function customerLogLikelihood(params: BgNbdParams, s: CustomerSummary): 
 
 /** Identical (x, t_x, T) rows merged with summed weights, zero weights dropped, sorted by (x, t_x, T). */
 export function collapseSummaries(rows: Iterable<WeightedCustomerSummary>): Required<WeightedCustomerSummary>[] {
-  const merged = new Map<string, { x: number; tx: number; T: number; weight: number }>();
+  const copies: { x: number; tx: number; T: number; weight: number }[] = [];
   for (const row of rows) {
     validateSummary(row);
     const weight = row.weight ?? 1;
@@ -104,13 +104,18 @@ export function collapseSummaries(rows: Iterable<WeightedCustomerSummary>): Requ
       throw new RangeError(`weight must be a non-negative finite number (got ${weight})`);
     }
     if (weight === 0) continue;
-    const tx = row.x === 0 ? 0 : row.tx; // t_x carries no information when x = 0
-    const key = `${row.x}|${tx}|${row.T}`;
-    const existing = merged.get(key);
-    if (existing) existing.weight += weight;
-    else merged.set(key, { x: row.x, tx, T: row.T, weight });
+    // t_x carries no information when x = 0
+    copies.push({ x: row.x, tx: row.x === 0 ? 0 : row.tx, T: row.T, weight });
   }
-  return [...merged.values()].sort((p, q) => p.x - q.x || p.tx - q.tx || p.T - q.T);
+  // Sort, then merge neighbours: no string keys, and the order of the output is canonical.
+  copies.sort((p, q) => p.x - q.x || p.tx - q.tx || p.T - q.T);
+  const merged: { x: number; tx: number; T: number; weight: number }[] = [];
+  for (const row of copies) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && last.x === row.x && last.tx === row.tx && last.T === row.T) last.weight += row.weight;
+    else merged.push(row);
+  }
+  return merged;
 }
 
 /** Summaries in columnar form for repeated likelihood evaluation (see `prepareSummaries`). */
@@ -286,9 +291,7 @@ export function probabilityOfNPurchases(params: BgNbdParams, t: number, n: numbe
   const logP = -Math.log1p(t / alpha); // ln(α/(α+t))
   const logQ = -Math.log1p(alpha / t); // ln(t/(α+t))
   const lbAB = logBeta(a, b);
-  const first = Math.exp(
-    logBeta(a, b + n) - lbAB + logGamma(r + n) - logGamma(r) - logGamma(n + 1) + r * logP + n * logQ,
-  );
+  const first = Math.exp(logBeta(a, b + n) - lbAB + logGamma(r + n) - logGamma(r) - logGamma(n + 1) + r * logP + n * logQ);
   if (n === 0) return first;
   const q = t / (alpha + t);
   const tail = regularizedIncompleteBeta(q, n, r);

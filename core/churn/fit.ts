@@ -26,8 +26,17 @@ export interface FitResult {
   readonly logLikelihood: number;
   readonly iterations: number;
   readonly functionEvaluations: number;
-  /** True when the gradient criterion was met. */
+  /** True when the gradient criterion was met (stopReason 'gradient'). */
   readonly converged: boolean;
+  /**
+   * Why the iterations stopped: 'gradient' (converged); 'boundary' (a parameter left [1e-12, 1e12]: the
+   * likelihood keeps rising towards the edge of the parameter space, e.g. when nobody makes a repeat
+   * purchase or nobody appears to drop out, so the data do not identify the model); 'stalled' (less than
+   * 1e-10 relative improvement over 20 iterations, typically a flat ridge of the same kind); 'line-search'
+   * (no descent step found even along the gradient: the optimum to rounding precision); or
+   * 'max-iterations'.
+   */
+  readonly stopReason: 'gradient' | 'boundary' | 'stalled' | 'line-search' | 'max-iterations';
   /** max_j |∂ (mean log-likelihood) / ∂ ln θ_j| at `params`. */
   readonly gradientNorm: number;
   /** Number of customers (sum of weights). */
@@ -87,10 +96,7 @@ function defaultStart(data: PreparedSummaries): BgNbdParams {
 }
 
 /** Maximum-likelihood fit of the BG/NBD model. Identical rows are collapsed (weights summed) first. */
-export function fitBgNbd(
-  input: Iterable<WeightedCustomerSummary> | PreparedSummaries,
-  options: FitOptions = {},
-): FitResult {
+export function fitBgNbd(input: Iterable<WeightedCustomerSummary> | PreparedSummaries, options: FitOptions = {}): FitResult {
   const data = isPrepared(input) ? input : prepareSummaries(input);
   if (data.totalWeight <= 0) throw new RangeError('fitBgNbd: no customers to fit (total weight is 0)');
   const gradientTolerance = options.gradientTolerance ?? 1e-9;
@@ -122,8 +128,22 @@ export function fitBgNbd(
   let H = identity();
   let freshH = true;
   let iterations = 0;
-  let converged = maxAbs(current.g) <= gradientTolerance;
-  while (!converged && iterations < maxIterations) {
+  let stopReason: FitResult['stopReason'] = 'max-iterations';
+  const history: number[] = [current.f];
+  while (iterations < maxIterations) {
+    if (maxAbs(current.g) <= gradientTolerance) {
+      stopReason = 'gradient';
+      break;
+    }
+    if (maxAbs(current.theta) > MAX_LOG_PARAMETER) {
+      stopReason = 'boundary';
+      break;
+    }
+    const past = history[history.length - 1 - STALL_WINDOW];
+    if (past !== undefined && past - current.f <= STALL_TOLERANCE * Math.max(1, Math.abs(current.f))) {
+      stopReason = 'stalled';
+      break;
+    }
     iterations++;
     let direction = matVec(H, current.g).map((v) => -v) as Vector;
     let slope = dot(direction, current.g);
@@ -133,12 +153,17 @@ export function fitBgNbd(
       direction = current.g.map((v) => -v) as Vector;
       slope = dot(direction, current.g);
     }
-    // Keep the trial step within e^±4 per parameter; a fresh (identity) H has no sense of scale.
+    // Keep the first trial step within e^±4 per parameter (a fresh, identity H has no sense of scale) and
+    // any step within e^±10.
     const longest = maxAbs(direction);
     const firstStep = longest > 4 ? 4 / longest : 1;
-    const next = strongWolfeLineSearch(current, direction, slope, firstStep, evaluate);
+    const maxStep = Math.max(firstStep, 10 / longest);
+    const next = strongWolfeLineSearch(current, direction, slope, firstStep, maxStep, evaluate);
     if (next === null) {
-      if (freshH) break; // even steepest descent cannot make progress: at the numerical optimum
+      if (freshH) {
+        stopReason = 'line-search'; // even steepest descent cannot make progress
+        break;
+      }
       H = identity();
       freshH = true;
       continue;
@@ -152,14 +177,16 @@ export function fitBgNbd(
       freshH = false;
     }
     current = next;
-    converged = maxAbs(current.g) <= gradientTolerance;
+    history.push(current.f);
   }
+  if (stopReason === 'max-iterations' && maxAbs(current.g) <= gradientTolerance) stopReason = 'gradient';
   return {
     params: toParams(current.theta),
     logLikelihood: -current.f * data.totalWeight,
     iterations,
     functionEvaluations: evaluations,
-    converged,
+    converged: stopReason === 'gradient',
+    stopReason,
     gradientNorm: maxAbs(current.g),
     customers: data.totalWeight,
     distinctRows: data.weight.length,
@@ -192,11 +219,7 @@ function bfgsUpdate(H: Matrix, s: Vector, y: Vector, sy: number): Matrix {
     for (let j = 0; j < n; j++) {
       const si = s[i] as number;
       const sj = s[j] as number;
-      row.push(
-        (H[i]?.[j] as number) -
-          rho * ((Hy[i] as number) * sj + si * (Hy[j] as number)) +
-          (rho * rho * yHy + rho) * si * sj,
-      );
+      row.push((H[i]?.[j] as number) - rho * ((Hy[i] as number) * sj + si * (Hy[j] as number)) + (rho * rho * yHy + rho) * si * sj);
     }
     out.push(row);
   }
@@ -207,6 +230,10 @@ const C1 = 1e-4;
 const C2 = 0.9;
 /** Relative rounding noise allowed in the objective by the approximate Wolfe conditions. */
 const F_NOISE = 1e-10;
+/** |ln θ| beyond which the fit stops as running off to the boundary (θ outside [1e-12, 1e12]). */
+const MAX_LOG_PARAMETER = 12 * Math.LN10;
+const STALL_WINDOW = 20;
+const STALL_TOLERANCE = 1e-10;
 
 /**
  * Strong-Wolfe line search along `direction` from `start` (slope = directional derivative < 0). Returns
@@ -217,6 +244,7 @@ function strongWolfeLineSearch(
   direction: Vector,
   slope: number,
   firstStep: number,
+  maxStep: number,
   evaluate: (theta: Vector) => Evaluation,
 ): Evaluation | null {
   const at = (step: number) => evaluate(start.theta.map((v, i) => v + step * (direction[i] as number)) as Vector);
@@ -234,9 +262,10 @@ function strongWolfeLineSearch(
     const d = derivative(trial);
     if (Math.abs(d) <= -C2 * slope) return trial;
     if (d >= 0) return zoom(start, slope, step, trial, previousStep, previous, at, derivative);
+    if (step >= maxStep) return trial; // sufficient decrease, still descending: take the longest step
     previousStep = step;
     previous = trial;
-    step *= 2;
+    step = Math.min(2 * step, maxStep);
   }
   return previousStep > 0 ? previous : null;
 }
@@ -299,12 +328,7 @@ function sufficient(e: Evaluation, step: number, start: Evaluation, slope: numbe
  * so also accept a step where f has not risen beyond that noise and (2·C1 - 1)·f'(0) >= f'(step) >= C2·f'(0).
  */
 function approximatelyWolfe(e: Evaluation, d: number, start: Evaluation, slope: number): boolean {
-  return (
-    Number.isFinite(e.f) &&
-    e.f <= start.f + F_NOISE * Math.abs(start.f) &&
-    d <= (2 * C1 - 1) * slope &&
-    d >= C2 * slope
-  );
+  return Number.isFinite(e.f) && e.f <= start.f + F_NOISE * Math.abs(start.f) && d <= (2 * C1 - 1) * slope && d >= C2 * slope;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -325,10 +349,7 @@ export interface StandardErrors {
  * Hessian is the central difference (step 1e-5 in ln θ) of the exact gradient, symmetrized. Returns null
  * when the information matrix is not positive definite (not at a maximum, or a parameter not identified).
  */
-export function standardErrors(
-  params: BgNbdParams,
-  input: Iterable<WeightedCustomerSummary> | PreparedSummaries,
-): StandardErrors | null {
+export function standardErrors(params: BgNbdParams, input: Iterable<WeightedCustomerSummary> | PreparedSummaries): StandardErrors | null {
   validateParams(params);
   const data = isPrepared(input) ? input : prepareSummaries(input);
   const theta: Vector = [Math.log(params.r), Math.log(params.alpha), Math.log(params.a), Math.log(params.b)];
@@ -343,9 +364,7 @@ export function standardErrors(
     const gm = logLikelihoodAndGradient(toParams(minus), data).gradient;
     columns.push(gp.map((v, i) => -(v - (gm[i] as number)) / (2 * h)));
   }
-  const information = [0, 1, 2, 3].map((i) =>
-    [0, 1, 2, 3].map((j) => ((columns[j]?.[i] as number) + (columns[i]?.[j] as number)) / 2),
-  );
+  const information = [0, 1, 2, 3].map((i) => [0, 1, 2, 3].map((j) => ((columns[j]?.[i] as number) + (columns[i]?.[j] as number)) / 2));
   const covariance = invertSymmetricPositiveDefinite(information);
   if (covariance === null) return null;
   const se = [0, 1, 2, 3].map((i) => Math.sqrt(covariance[i]?.[i] as number));

@@ -60,4 +60,5 @@ export {
   simulatePurchaseTimes,
   simulateSummaries,
   simulateTransactions,
+  xoshiro128StarStar,
 } from './synthetic.ts';

@@ -52,7 +52,11 @@ export interface TransactionSummary {
   readonly customers: CustomerRecord[];
   /** Length of the holdout period in `unit` (0 without an observation end). */
   readonly holdoutLength: number;
-  /** Customers left out because their first purchase is after the calibration end day, sorted. */
+  /**
+   * Customers with purchases in the holdout period only (first purchase after the calibration end day),
+   * sorted. Customers with no purchase up to the observation end (or the calibration end, without one)
+   * are not seen at all.
+   */
   readonly excludedCustomerIds: string[];
 }
 
@@ -109,10 +113,7 @@ interface DayTotal {
 }
 
 /** Summary statistics for every customer; see the module comment for the definitions. */
-export function summarizeTransactions(
-  transactions: Iterable<Transaction>,
-  options: SummaryOptions,
-): TransactionSummary {
+export function summarizeTransactions(transactions: Iterable<Transaction>, options: SummaryOptions): TransactionSummary {
   const unit = options.unit ?? 'weeks';
   const unitDays = daysPerUnit(unit);
   const timeZone = options.timeZone ?? 'UTC';

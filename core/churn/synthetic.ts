@@ -10,8 +10,28 @@ import { daysPerUnit, MS_PER_DAY } from './summary.ts';
 export type Random = () => number;
 
 /**
- * xoshiro128** (Blackman & Vigna), state seeded from a 32-bit seed by splitmix32. Returns doubles in
- * [0, 1) with 53 random bits (two 32-bit outputs per number). Period 2^128 - 1.
+ * The xoshiro128** generator (Blackman & Vigna, https://prng.di.unimi.it/) from an explicit 128-bit state
+ * (four 32-bit words, not all zero): returns successive unsigned 32-bit outputs.
+ */
+export function xoshiro128StarStar(state: readonly [number, number, number, number]): () => number {
+  let [s0, s1, s2, s3] = state.map((word) => word >>> 0) as [number, number, number, number];
+  if ((s0 | s1 | s2 | s3) === 0) throw new RangeError('xoshiro128**: the state must not be all zero');
+  return () => {
+    const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (s1 << 9) >>> 0;
+    s2 = (s2 ^ s0) >>> 0;
+    s3 = (s3 ^ s1) >>> 0;
+    s1 = (s1 ^ s2) >>> 0;
+    s0 = (s0 ^ s3) >>> 0;
+    s2 = (s2 ^ t) >>> 0;
+    s3 = rotl(s3, 11);
+    return result;
+  };
+}
+
+/**
+ * A seeded `Random`: xoshiro128** with its state filled from the 32-bit seed by splitmix32, returning
+ * doubles in [0, 1) with 53 random bits (two 32-bit outputs per number). Period 2^128 - 1.
  */
 export function createRandom(seed: number): Random {
   if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number (got ${seed})`);
@@ -23,22 +43,9 @@ export function createRandom(seed: number): Random {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let s0 = splitmix32();
-  let s1 = splitmix32();
-  let s2 = splitmix32();
-  let s3 = splitmix32();
-  if ((s0 | s1 | s2 | s3) === 0) s0 = 1; // the all-zero state is a fixed point
-  const next32 = () => {
-    const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (s1 << 9) >>> 0;
-    s2 = (s2 ^ s0) >>> 0;
-    s3 = (s3 ^ s1) >>> 0;
-    s1 = (s1 ^ s2) >>> 0;
-    s0 = (s0 ^ s3) >>> 0;
-    s2 = (s2 ^ t) >>> 0;
-    s3 = rotl(s3, 11);
-    return result;
-  };
+  const state: [number, number, number, number] = [splitmix32(), splitmix32(), splitmix32(), splitmix32()];
+  if ((state[0] | state[1] | state[2] | state[3]) === 0) state[0] = 1;
+  const next32 = xoshiro128StarStar(state);
   return () => {
     const high = next32() >>> 5; // 27 bits
     const low = next32() >>> 6; // 26 bits

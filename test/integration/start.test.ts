@@ -42,7 +42,7 @@ describe('aftercare start', () => {
         method: 'POST',
         headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
-      }).then(async (response) => ({ status: response.status, body: await response.json() }));
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as { accepted: number; results: { status: string }[] } }));
     const accepted = await post({ events: [customerUpserted('laptop-customer'), order] });
     expect(accepted.status).toBe(202);
     expect(accepted.body.accepted).toBe(2);
@@ -66,7 +66,7 @@ describe('aftercare start', () => {
     expect(/API key:\s+(ak_\S+)/.exec(secondOutput)?.[1]).toBe(apiKey);
     expect(secondOutput).not.toMatch(/Demo data/); // seeded once, on the empty database only
     const replay = await post(order);
-    expect(replay.body.results[0].status).toBe('duplicate');
+    expect(replay.body.results[0]?.status).toBe('duplicate');
     const secondTemporal = /Temporal:\s+(\S+)/.exec(secondOutput)?.[1] as string;
     expect((await describeWorkflow(secondTemporal)).status.name).toBe('RUNNING');
     expect(await stopChild(second.child, 'SIGTERM')).toBe(0);

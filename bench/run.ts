@@ -1,0 +1,22 @@
+// `npm run bench`: every benchmark prints its figures beside a baseline measured in the same run, as
+// a ratio, so results compare across machines. Figures are also written to bench-results.json.
+import { writeFile } from 'node:fs/promises';
+import { benchIngestion } from './ingestion.ts';
+import { benchStartup } from './startup.ts';
+
+const benchmarks: Record<string, () => Promise<Record<string, number>>> = {
+  ingestion: benchIngestion,
+  startup: benchStartup,
+};
+
+export async function runBenchmarks(options: { only?: string[] } = {}): Promise<void> {
+  const names = options.only ?? Object.keys(benchmarks);
+  const unknown = names.filter((name) => !(name in benchmarks));
+  if (unknown.length > 0) throw new Error(`Unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benchmarks).join(', ')}.`);
+  const results: Record<string, number> = {};
+  for (const name of names) {
+    Object.assign(results, await (benchmarks[name] as () => Promise<Record<string, number>>)());
+    console.log('');
+  }
+  await writeFile('bench-results.json', `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
+}

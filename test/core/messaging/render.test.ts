@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileTemplate, type TemplateSources } from '../../../core/messaging/render.ts';
+
+const templatesDir = join(import.meta.dirname, '..', '..', '..', 'templates');
+const read = (...parts: string[]) => readFileSync(join(templatesDir, ...parts), 'utf8');
+
+function sources(name: string): TemplateSources {
+  return {
+    name,
+    subject: read(name, 'subject.hbs'),
+    html: read(name, 'html.hbs'),
+    text: read(name, 'text.hbs'),
+    partials: { layout: read('_partials', 'layout.hbs') },
+  };
+}
+
+const sample = JSON.parse(read('checkin', 'template.json')).sample as Record<string, unknown>;
+
+describe('rendering the check-in', () => {
+  const checkin = compileTemplate(sources('checkin'));
+
+  it('greets by first name and formats the total in the customer locale', () => {
+    const fr = checkin.render({ ...sample, locale: 'fr-FR', timezone: 'Europe/Paris' });
+    expect(fr.subject).toBe('Ada, how is your order going?');
+    expect(fr.text).toContain('Total: 129,50\u00a0€');
+    const us = checkin.render({ ...sample, locale: 'en-US', timezone: 'America/New_York' });
+    expect(us.text).toContain('Total: €129.50');
+  });
+
+  it('falls back to a friendly greeting when the name is unknown', () => {
+    const rendered = checkin.render({ ...sample, customer: { name: '', email: 'x@y.z' }, locale: 'en', timezone: 'UTC' });
+    expect(rendered.subject).toBe('there, how is your order going?');
+  });
+
+  it('escapes customer data in HTML', () => {
+    const rendered = checkin.render({ ...sample, customer: { name: '<script>alert(1)</script>', email: 'x@y.z' }, locale: 'en', timezone: 'UTC' });
+    expect(rendered.html).not.toContain('<script>');
+    expect(rendered.html).toContain('&lt;script&gt;');
+  });
+
+  it('fails on a variable the data does not have, instead of rendering a blank', () => {
+    const broken = compileTemplate({ ...sources('checkin'), subject: 'Hello {{customer.nmae}}' });
+    expect(() => broken.render({ ...sample, locale: 'en', timezone: 'UTC' })).toThrow(/nmae/);
+  });
+
+  it('fails on a helper it does not know', () => {
+    expect(() => compileTemplate({ ...sources('checkin'), subject: '{{shout customer.name}}' }).render({ ...sample, locale: 'en', timezone: 'UTC' })).toThrow();
+  });
+});
