@@ -4,7 +4,8 @@
 //
 // Summary statistics per customer, in "periods" (any fixed unit, weeks by convention) since the first
 // purchase: x repeat purchases, the last of them at t_x, observed for T periods (t_x <= T; t_x = 0 when
-// x = 0). Everything here is pure and synchronous. Equation numbers refer to the paper.
+// x = 0). Everything here is pure and synchronous. Equation numbers refer to the paper as cited by the
+// lifetimes package: (6) likelihood, (8) P(X(t) = x), (9) E[X(t)], (10) E[Y(t) | x, t_x, T].
 import { digamma, exprel, hyp2f1, logBeta, logGamma, regularizedIncompleteBeta } from './special-functions.ts';
 
 export interface BgNbdParams {
@@ -77,9 +78,9 @@ function dropoutLogOdds(params: BgNbdParams, s: CustomerSummary): number {
 }
 
 /**
- * Individual log-likelihood, eq. (6), in log space:
+ * Individual log-likelihood (the paper's eq. 6, the sum of two terms), in log space:
  *   ln L = ln Γ(r+x) - ln Γ(r) + r ln α + ln B(a, b+x) - ln B(a, b) - (r+x) ln(α+T) + [x>0] log(1 + e^d)
- * which is the log-sum-exp of the two terms of eq. (6) with the common factor taken out, using
+ * which is the log-sum-exp of the two terms with the common factor taken out, using
  * B(a+1, b+x-1) = B(a, b+x)·a/(b+x-1). Stable for large x and for a < 1.
  */
 export function customerLogLikelihood(params: BgNbdParams, s: CustomerSummary): number {
@@ -239,7 +240,8 @@ export function totalLogLikelihood(params: BgNbdParams, rows: Iterable<WeightedC
 }
 
 /**
- * P(alive | x, t_x, T), eq. (11) of the companion note / eq. (10)'s denominator:
+ * P(alive | x, t_x, T) (Fader, Hardie & Lee, note "Computing P(alive) using the BG/NBD model"; the
+ * reciprocal of the denominator of eq. 10):
  * 1 / (1 + [x>0] a/(b+x-1) · ((α+T)/(α+t_x))^(r+x)). Exactly 1 when x = 0 (no dropout before the first
  * repeat purchase in this model).
  */
@@ -265,7 +267,7 @@ export function expectedPurchasesInNext(params: BgNbdParams, s: CustomerSummary,
 }
 
 /**
- * E[X(t)], expected number of repeat purchases in (0, t] for a newly acquired customer, eq. (7):
+ * E[X(t)], expected number of repeat purchases in (0, t] for a newly acquired customer (eq. 9 of the paper):
  * (a+b-1)/(a-1) · [1 - (α/(α+t))^r 2F1(r, b; a+b-1; t/(α+t))].
  */
 export function expectedPurchasesNewCustomer(params: BgNbdParams, t: number): number {
@@ -331,7 +333,7 @@ export function timeUntilNextPurchase(params: BgNbdParams, s: CustomerSummary, p
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The hypergeometric kernel of eqs. (7) and (10)
+// The hypergeometric kernel of eqs. (9) and (10)
 // ---------------------------------------------------------------------------------------------------------
 
 const SERIES_TOLERANCE = 1e-15;
@@ -367,7 +369,7 @@ function sumRatioSeries(ratio: (k: number) => number, z: number, kMin: number): 
 
 /**
  * K(z) = (a+b+x-1)/(a-1) · [1 - (1-z)^(r+x) · 2F1(r+x, b+x; a+b+x-1; z)], 0 <= z < 1.
- * Eq. (7) is K with x = 0, z = t/(α+t); eq. (10) is P(alive)·K with z = t/(α+T+t).
+ * Eq. (9) is K with x = 0, z = t/(α+t); eq. (10) is P(alive)·K with z = t/(α+T+t).
  *
  * The textbook form divides by a - 1 (a removable singularity: a = 1 is a legitimate value) and, for
  * large x, multiplies a vanishing power by an overflowing 2F1. Three exact rewritings avoid both; with

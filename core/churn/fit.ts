@@ -1,9 +1,10 @@
 // Maximum-likelihood estimation of the BG/NBD parameters: BFGS on θ = (ln r, ln α, ln a, ln b) with the
 // exact gradient from bgnbd.ts and a strong-Wolfe line search (Nocedal & Wright, Numerical Optimization,
-// 2nd ed., algorithms 3.5, 3.6 and 6.1). The objective is the mean log-likelihood per customer, so the
-// tolerances do not depend on the number of customers. Deterministic: no randomness, no restarts from
-// random points, and rows are collapsed and sorted before summing, so the result does not depend on the
-// order of the input either.
+// 2nd ed., algorithms 3.5, 3.6 and 6.1), with Hager & Zhang's approximate Wolfe conditions near the optimum.
+// The objective is the mean log-likelihood per customer, so the tolerances do not depend on the number of
+// customers. Deterministic: no randomness (the only restart is resetting the BFGS matrix to the identity
+// after a failed line search), and rows are collapsed and sorted before summing, so the result does not
+// depend on the order of the input either (exactly so for integer weights).
 import type { BgNbdParams, PreparedSummaries, WeightedCustomerSummary } from './bgnbd.ts';
 import { logLikelihoodAndGradient, prepareSummaries, validateParams } from './bgnbd.ts';
 
@@ -11,9 +12,9 @@ export interface FitOptions {
   /** Starting point. Default: r = 1, α = Σ T / Σ (x + 1), a = 1, b = 1 (see `defaultStart`). */
   readonly initial?: BgNbdParams;
   /**
-   * Convergence: max_j |∂ (mean log-likelihood) / ∂ ln θ_j| <= gradientTolerance. Default 1e-9, which puts
-   * the estimate within ~1e-6 (relative) of the exact maximizer for well-identified data, far below its
-   * sampling error.
+   * Convergence: max_j |∂ (mean log-likelihood) / ∂ ln θ_j| <= gradientTolerance. Default 1e-9. The
+   * remaining distance to the exact maximizer is about cov(ln θ)·N·tolerance in ln θ, ~1e-7 for 5,000
+   * CDNOW-like customers: negligible next to the sampling error (standard errors of 3-25%).
    */
   readonly gradientTolerance?: number;
   /** BFGS iterations before giving up (converged = false). Default 500. */
@@ -26,7 +27,10 @@ export interface FitResult {
   readonly logLikelihood: number;
   readonly iterations: number;
   readonly functionEvaluations: number;
-  /** True when the gradient criterion was met (stopReason 'gradient'). */
+  /**
+   * True when the gradient criterion was met (stopReason 'gradient'). A stationary point is not always an
+   * identified one: when no customer makes a repeat purchase, a and b do not enter the likelihood at all.
+   */
   readonly converged: boolean;
   /**
    * Why the iterations stopped: 'gradient' (converged); 'boundary' (a parameter left [1e-12, 1e12]: the

@@ -125,11 +125,11 @@ describe('conditional expectation, eq. (10)', () => {
   });
 });
 
-describe('E[X(t)] and P(X(t)=n) for a new customer, eqs. (7) and (8)', () => {
+describe('E[X(t)] and P(X(t)=n) for a new customer, eqs. (9) and (8)', () => {
   const cases: [string, BgNbdParams][] = [
     ['CDNOW', CDNOW],
     ['a = 1 exactly', { ...CDNOW, a: 1 }],
-    ['a + b = 1 (2F1 with c = 0 in eq. 7)', { r: 0.5, alpha: 4, a: 0.4, b: 0.6 }],
+    ['a + b = 1 (2F1 with c = 0 in eq. 9)', { r: 0.5, alpha: 4, a: 0.4, b: 0.6 }],
     ['a > 1, r > 1', { r: 2.5, alpha: 10, a: 5, b: 12 }],
   ];
 

@@ -23,6 +23,7 @@ describe('fitBgNbd', () => {
 
   it('converges to a stationary point in a few dozen BFGS iterations', () => {
     expect(fit.converged).toBe(true);
+    expect(fit.stopReason).toBe('gradient');
     expect(fit.gradientNorm).toBeLessThanOrEqual(1e-9);
     expect(fit.iterations).toBeLessThan(100);
     expect(fit.customers).toBe(5000);
@@ -91,7 +92,26 @@ describe('fitBgNbd', () => {
   it('reports non-convergence instead of throwing when out of iterations, and rejects empty input', () => {
     const short = fitBgNbd(sample, { maxIterations: 2 });
     expect(short.converged).toBe(false);
+    expect(short.stopReason).toBe('max-iterations');
     expect(short.iterations).toBe(2);
     expect(() => fitBgNbd([])).toThrow(RangeError);
+  });
+
+  it('stops promptly, without throwing, when the data do not identify the model', () => {
+    // One customer; or so few that the likelihood rises forever along a ridge (a, b -> ∞ at fixed a/(a+b)).
+    for (const rows of [
+      [{ x: 3, tx: 5, T: 10 }],
+      [
+        { x: 0, tx: 0, T: 30, weight: 10 },
+        { x: 2, tx: 20, T: 30, weight: 3 },
+        { x: 1, tx: 2, T: 30, weight: 5 },
+      ],
+    ]) {
+      const result = fitBgNbd(rows);
+      expect(result.converged).toBe(false);
+      expect(['boundary', 'stalled', 'line-search']).toContain(result.stopReason);
+      expect(result.functionEvaluations).toBeLessThan(5000);
+      expect(Number.isFinite(result.logLikelihood)).toBe(true);
+    }
   });
 });

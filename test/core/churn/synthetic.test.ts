@@ -96,7 +96,7 @@ describe('simulateSummaries', () => {
     expect(invalid).toEqual([]);
   });
 
-  it('matches the model: P(X(39)=0) (eq. 8) and E[X(39)] (eq. 7)', () => {
+  it('matches the model: P(X(39)=0) (eq. 8) and E[X(39)] (eq. 9)', () => {
     const p0 = probabilityOfNPurchases(CDNOW, 39, 0);
     const zeros = customers.filter((c) => c.x === 0).length / n;
     expectWithinStandardErrors(zeros, p0, p0 * (1 - p0), n);
