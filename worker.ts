@@ -1,11 +1,12 @@
 // The worker: runs journey workflows and their activities on the task queue. Any number of these
 // processes can share a queue; all of their state lives in Temporal and PostgreSQL.
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createJourneyActivities, type ActivityConfig } from './activities/journey-activities.ts';
-import type { EmailTransport } from './messaging/transport.ts';
-import { TemplateStore } from './messaging/template-store.ts';
-import type { Database } from './runtime/database.ts';
+
 import { fileURLToPath } from 'node:url';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type ActivityConfig, createJourneyActivities } from './activities/journey-activities.ts';
+import { TemplateStore } from './messaging/template-store.ts';
+import type { EmailTransport } from './messaging/transport.ts';
+import type { Database } from './runtime/database.ts';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 

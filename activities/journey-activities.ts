@@ -3,11 +3,11 @@
 // provider dedupes on the message id.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { JourneyDefinition } from '../core/journey/definition.ts';
-import type { StepLogEntry, Outcome } from '../core/journey/interpreter.ts';
+import type { Outcome, StepLogEntry } from '../core/journey/interpreter.ts';
+import type { TemplateStore } from '../messaging/template-store.ts';
+import { type EmailTransport, PermanentSendError } from '../messaging/transport.ts';
 import type { Database } from '../runtime/database.ts';
 import { Prisma } from '../runtime/database.ts';
-import type { TemplateStore } from '../messaging/template-store.ts';
-import { PermanentSendError, type EmailTransport } from '../messaging/transport.ts';
 
 export type ActivityConfig = {
   emailFrom: string;
@@ -116,10 +116,9 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
         const { customer } = enrollment;
         const template = await templates.get(input.template);
         const locale = customer.locale ?? config.defaultLocale;
-        const order =
-          enrollment.entityKey.startsWith('order:')
-            ? await db.order.findUnique({ where: { externalId: enrollment.entityKey.slice('order:'.length) } })
-            : null;
+        const order = enrollment.entityKey.startsWith('order:')
+          ? await db.order.findUnique({ where: { externalId: enrollment.entityKey.slice('order:'.length) } })
+          : null;
         const rendered = template.compiled.render({
           locale,
           timezone: customer.timezone ?? config.defaultTimezone,

@@ -21,7 +21,11 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (error instanceof HttpError) return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.field));
   if (hasZodFastifySchemaValidationErrors(error)) {
     const first = error.validation[0];
-    const where = first?.instancePath.replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.') ?? '';
+    const where =
+      first?.instancePath
+        .replace(/^\//, '')
+        .replace(/\/(\d+)/g, '[$1]')
+        .replace(/\//g, '.') ?? '';
     const field = [error.validationContext, where].filter(Boolean).join('.');
     return reply.status(422).send(errorBody('invalid_request', `${field} ${first?.message ?? 'is invalid'}`, field));
   }
@@ -32,7 +36,9 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return reply.status(413).send(errorBody('payload_too_large', 'The body is larger than the limit.', '(body)'));
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return reply.status(415).send(errorBody('unsupported_media_type', 'Send JSON with Content-Type: application/json.', '(content-type)'));
+      return reply
+        .status(415)
+        .send(errorBody('unsupported_media_type', 'Send JSON with Content-Type: application/json.', '(content-type)'));
   }
   if (error.statusCode && error.statusCode < 500) {
     return reply.status(error.statusCode).send(errorBody('bad_request', error.message));

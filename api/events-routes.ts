@@ -1,9 +1,9 @@
 // POST /v1/events: one event, or `{ events: [...] }` with up to 1000. Each event is judged on its
 // own: 202 with a result per event, or 422 when none of them could be accepted.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { MAX_EVENTS_PER_BATCH } from '../core/events/event-schemas.ts';
 import { errorResponseSchema, eventsRequestSchema, eventsResponseSchema } from '../core/events/event-documentation.ts';
-import { ingestEvents, type IngestDeps } from '../ingestion/ingest.ts';
+import { MAX_EVENTS_PER_BATCH } from '../core/events/event-schemas.ts';
+import { type IngestDeps, ingestEvents } from '../ingestion/ingest.ts';
 import { HttpError } from './errors.ts';
 
 function unpackEvents(body: unknown): { events: unknown[]; batch: boolean } {
@@ -31,7 +31,12 @@ export const eventsRoutes = (deps: IngestDeps): FastifyPluginAsyncZod =>
           summary: 'Send one event or a batch of up to 1000',
           tags: ['events'],
           body: eventsRequestSchema,
-          response: { 202: eventsResponseSchema, 401: errorResponseSchema, 413: errorResponseSchema, 422: eventsResponseSchema.or(errorResponseSchema) },
+          response: {
+            202: eventsResponseSchema,
+            401: errorResponseSchema,
+            413: errorResponseSchema,
+            422: eventsResponseSchema.or(errorResponseSchema),
+          },
         },
         // Events are validated one by one below; the schema above documents them.
         validatorCompiler: () => (data) => ({ value: data }),

@@ -2,8 +2,9 @@
 // baseline measured in the same run: plain `pg` multi-row INSERTs of the same event rows, with the
 // same batch size and concurrency. Routing to Temporal is off here (journey starts are measured by
 // the journeys benchmark), so this is the cost of validation, HTTP and the writes.
-import { pino } from 'pino';
+
 import pg from 'pg';
+import { pino } from 'pino';
 import { buildApiServer } from '../api/server.ts';
 import { registerApiKey } from '../runtime/api-keys.ts';
 import { createDatabase } from '../runtime/database.ts';
@@ -22,7 +23,13 @@ function batchOfEvents(batch: number, run: string): Record<string, unknown>[] {
     const occurredAt = new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString();
     switch (n % 4) {
       case 0:
-        return { id: `${run}-${n}`, type: 'customer.upserted', customerId, occurredAt, properties: { email: `${customerId}@example.com`, name: 'Bench Customer', timezone: 'Europe/Paris' } };
+        return {
+          id: `${run}-${n}`,
+          type: 'customer.upserted',
+          customerId,
+          occurredAt,
+          properties: { email: `${customerId}@example.com`, name: 'Bench Customer', timezone: 'Europe/Paris' },
+        };
       case 1:
         return { id: `${run}-${n}`, type: 'customer.active', customerId, occurredAt, properties: { channel: 'web' } };
       default:
@@ -43,14 +50,21 @@ export async function benchIngestion(): Promise<Record<string, number>> {
   const pool = new pg.Pool({ connectionString: database.url, max: CLIENTS });
   try {
     await registerApiKey(db, KEY, 'bench');
-    const app = await buildApiServer({ db, temporal: null, router: null, logger: pino({ level: 'silent' }), publicUrl: 'http://localhost' });
+    const app = await buildApiServer({
+      db,
+      temporal: null,
+      router: null,
+      logger: pino({ level: 'silent' }),
+      publicUrl: 'http://localhost',
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1/events`;
 
     // Warm-up: connections, JIT, prepared plans.
     const warmBodies = Array.from({ length: 10 }, (_, batch) => JSON.stringify({ events: batchOfEvents(batch, 'warm') }));
-    for (const body of warmBodies) await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body });
+    for (const body of warmBodies)
+      await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body });
 
     const bodies = Array.from({ length: BATCHES }, (_, batch) => JSON.stringify({ events: batchOfEvents(batch, 'api') }));
     const api = await runConcurrently(BATCHES, CLIENTS, BATCH, async (index) => {
@@ -93,7 +107,9 @@ function report(api: Awaited<ReturnType<typeof runConcurrently>>, baseline: Awai
   const b = summarize(baseline);
   console.log(`ingestion  POST /v1/events, ${BATCHES} batches of ${BATCH}, ${CLIENTS} concurrent clients, PostgreSQL`);
   console.log(`  engine    ${fmt(a.itemsPerSecond, 0)} events/s   p50 ${fmt(a.p50)} ms   p99 ${fmt(a.p99)} ms per batch`);
-  console.log(`  baseline  ${fmt(b.itemsPerSecond, 0)} events/s   p50 ${fmt(b.p50)} ms   p99 ${fmt(b.p99)} ms per batch (plain pg INSERT of the same rows)`);
+  console.log(
+    `  baseline  ${fmt(b.itemsPerSecond, 0)} events/s   p50 ${fmt(b.p50)} ms   p99 ${fmt(b.p99)} ms per batch (plain pg INSERT of the same rows)`,
+  );
   console.log(`  ratio     ${fmt(a.itemsPerSecond / b.itemsPerSecond, 3)} of baseline throughput; p50 latency x${fmt(a.p50 / b.p50, 2)}`);
   return {
     'ingestion.events_per_s': a.itemsPerSecond,

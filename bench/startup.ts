@@ -11,7 +11,9 @@ import { fmt } from './stats.ts';
 const cli = fileURLToPath(new URL('../bin/aftercare.js', import.meta.url));
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(DATABASE_URL|TEMPORAL_ADDRESS|RESEND_API_KEY|PORT|DATA_DIR)$/.test(key)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(DATABASE_URL|TEMPORAL_ADDRESS|RESEND_API_KEY|PORT|DATA_DIR)$/.test(key)),
+  );
   return { ...env, LOG_LEVEL: 'warn', ...extra };
 }
 
@@ -23,7 +25,10 @@ async function timeToHealthy(dataDir: string): Promise<number> {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`aftercare start exited with ${child.exitCode}`);
       if (performance.now() - started > 180_000) throw new Error('aftercare start did not become healthy in 180 s');
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return (performance.now() - started) / 1000;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -16,7 +16,12 @@ export function summarize(result: LoadResult) {
 }
 
 /** Runs `operation` `total` times across `concurrency` workers; records each one's latency. */
-export async function runConcurrently(total: number, concurrency: number, itemsPerOperation: number, operation: (index: number) => Promise<void>): Promise<LoadResult> {
+export async function runConcurrently(
+  total: number,
+  concurrency: number,
+  itemsPerOperation: number,
+  operation: (index: number) => Promise<void>,
+): Promise<LoadResult> {
   let next = 0;
   const latenciesMs: number[] = [];
   const started = performance.now();
@@ -34,4 +39,5 @@ export async function runConcurrently(total: number, concurrency: number, itemsP
   return { operations: total, items: total * itemsPerOperation, seconds: (performance.now() - started) / 1000, latenciesMs };
 }
 
-export const fmt = (value: number, digits = 1) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const fmt = (value: number, digits = 1) =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

@@ -2,7 +2,7 @@
 // Heavy modules (Temporal, Fastify, Prisma) load inside the commands that need them, so that
 // `--help` and one-shot commands start quickly.
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../runtime/config.ts';
+import { type Config, ConfigError, loadConfig } from '../runtime/config.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { createLogger } from '../runtime/logger.ts';
 
@@ -90,7 +90,9 @@ program
     if (!cfg.databaseUrl) throw new UsageError('DATABASE_URL is not set: name the database to migrate.');
     const { applyMigrations } = await import('../runtime/schema-engine.ts');
     const applied = await applyMigrations(cfg.databaseUrl);
-    process.stdout.write(applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'The database is up to date.\n');
+    process.stdout.write(
+      applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'The database is up to date.\n',
+    );
     finished = true;
   });
 

@@ -3,12 +3,12 @@
 // goals act on it. Routing happens after the events are committed; an event whose routing did not
 // finish keeps `routedAt` empty and is routed again by the sweeper, and the workflow ignores an event
 // id it has already seen, so routing twice is harmless.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { entityKeyProperty, type JourneyDefinition } from '../core/journey/definition.ts';
 import type { JourneyEventInput } from '../core/journey/interpreter.ts';
 import { activeJourneys } from '../journey-store/journey-versions.ts';
 import type { Database } from '../runtime/database.ts';
-import { journeyWorkflow, type JourneyWorkflowInput } from '../workflows/journey.ts';
+import { type JourneyWorkflowInput, journeyWorkflow } from '../workflows/journey.ts';
 import { journeyEventSignal } from '../workflows/signals.ts';
 
 export type RoutableEvent = {

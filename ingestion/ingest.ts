@@ -1,6 +1,6 @@
 // The one path every event takes, from the API or an import: validate each event on its own, store
 // the valid ones atomically, then hand the new ones to the journeys.
-import { validateEvent, type FieldError, type IncomingEvent } from '../core/events/event-schemas.ts';
+import { type FieldError, type IncomingEvent, validateEvent } from '../core/events/event-schemas.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { EventRouter } from './event-router.ts';

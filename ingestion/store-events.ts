@@ -2,10 +2,9 @@
 // batch: either every event of the batch is written with its effects, or none is. An event id seen
 // before is a duplicate and changes nothing.
 import type { IncomingEvent } from '../core/events/event-schemas.ts';
-import { Prisma, type Database } from '../runtime/database.ts';
+import { type Database, Prisma } from '../runtime/database.ts';
 
 type Tx = Prisma.TransactionClient;
-
 
 export type StoredEvent = IncomingEvent & { customerRowId: string };
 
@@ -74,7 +73,10 @@ function ofType<T extends IncomingEvent['type']>(events: StoredEvent[], ...types
 async function applyEvents(tx: Tx, events: StoredEvent[]): Promise<void> {
   await applyProfiles(tx, ofType(events, 'customer.upserted'));
   await applyNewOrders(tx, ofType(events, 'order.placed'));
-  for (const [type, column] of [['order.fulfilled', 'fulfilledAt'], ['order.delivered', 'deliveredAt']] as const) {
+  for (const [type, column] of [
+    ['order.fulfilled', 'fulfilledAt'],
+    ['order.delivered', 'deliveredAt'],
+  ] as const) {
     const rows = ofType(events, type);
     if (rows.length === 0) continue;
     await tx.$executeRaw`
@@ -108,7 +110,14 @@ async function applyEvents(tx: Tx, events: StoredEvent[]): Promise<void> {
 
 async function applyProfiles(tx: Tx, upserts: Of<'customer.upserted'>[]): Promise<void> {
   if (upserts.length === 0) return;
-  type Profile = { email: string; name: string | null; locale: string | null; timezone: string | null; attributes: object; consent: object };
+  type Profile = {
+    email: string;
+    name: string | null;
+    locale: string | null;
+    timezone: string | null;
+    attributes: object;
+    consent: object;
+  };
   const byCustomer = new Map<string, Profile>();
   for (const { customerRowId, properties: p } of upserts) {
     const before = byCustomer.get(customerRowId);

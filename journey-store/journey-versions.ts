@@ -1,11 +1,11 @@
 // Journey definitions as stored data: parsing YAML/JSON, publishing immutable versions, and the
 // shipped journeys of `journeys/`.
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { validateJourneyDefinition, type JourneyDefinition } from '../core/journey/definition.ts';
+import { type JourneyDefinition, validateJourneyDefinition } from '../core/journey/definition.ts';
 import type { Database, Prisma } from '../runtime/database.ts';
 
 export const shippedJourneysDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'journeys');
@@ -21,7 +21,9 @@ export function parseDefinitionText(text: string, fileName = 'definition.yaml'):
   try {
     raw = extname(fileName) === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new JourneyDefinitionError([{ path: '(file)', message: `is not valid ${extname(fileName) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}` }]);
+    throw new JourneyDefinitionError([
+      { path: '(file)', message: `is not valid ${extname(fileName) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}` },
+    ]);
   }
   const result = validateJourneyDefinition(raw);
   if (!result.ok) throw new JourneyDefinitionError(result.errors);
@@ -39,8 +41,7 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export const definitionChecksum = (definition: JourneyDefinition) =>
-  createHash('sha256').update(canonicalJson(definition)).digest('hex');
+export const definitionChecksum = (definition: JourneyDefinition) => createHash('sha256').update(canonicalJson(definition)).digest('hex');
 
 export type PublishResult = { key: string; version: number; created: boolean };
 

@@ -1,7 +1,7 @@
 // Resend through its official SDK. The SDK reads RESEND_BASE_URL itself; the message id travels as
 // the idempotency key so that a retried activity never sends a second email.
 import { Resend } from 'resend';
-import { PermanentSendError, type EmailTransport, type OutgoingEmail, type SendResult } from './transport.ts';
+import { type EmailTransport, type OutgoingEmail, PermanentSendError, type SendResult } from './transport.ts';
 
 const retryableCodes = new Set(['rate_limit_exceeded', 'concurrent_idempotent_requests', 'internal_server_error', 'application_error']);
 

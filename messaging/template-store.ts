@@ -1,8 +1,8 @@
 // Reads template folders from disk once and keeps them compiled.
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileTemplate, type CompiledTemplate } from '../core/messaging/render.ts';
+import { type CompiledTemplate, compileTemplate } from '../core/messaging/render.ts';
 
 export const defaultTemplatesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'templates');
 
@@ -24,7 +24,10 @@ export class TemplateStore {
 
   async list(): Promise<string[]> {
     const entries = await readdir(this.dir, { withFileTypes: true });
-    return entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith('_')).map((entry) => entry.name).sort();
+    return entries
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('_'))
+      .map((entry) => entry.name)
+      .sort();
   }
 
   get(name: string): Promise<LoadedTemplate> {
@@ -41,7 +44,9 @@ export class TemplateStore {
     this.partials ??= (async () => {
       const dir = join(this.dir, '_partials');
       const files = (await readdir(dir).catch(() => [])).filter((file) => file.endsWith('.hbs'));
-      const entries = await Promise.all(files.map(async (file) => [basename(file, '.hbs'), await readFile(join(dir, file), 'utf8')] as const));
+      const entries = await Promise.all(
+        files.map(async (file) => [basename(file, '.hbs'), await readFile(join(dir, file), 'utf8')] as const),
+      );
       return Object.fromEntries(entries);
     })();
     return this.partials;
@@ -57,7 +62,12 @@ export class TemplateStore {
     } catch {
       throw new TemplateNotFoundError(`No template named '${name}'.`);
     }
-    const [subject, html, text, partials] = await Promise.all([read('subject.hbs'), read('html.hbs'), read('text.hbs'), this.loadPartials()]);
+    const [subject, html, text, partials] = await Promise.all([
+      read('subject.hbs'),
+      read('html.hbs'),
+      read('text.hbs'),
+      this.loadPartials(),
+    ]);
     const meta = JSON.parse(metaText) as TemplateMeta;
     return { name, meta, compiled: compileTemplate({ name, subject, html, text, partials }) };
   }

@@ -19,7 +19,10 @@ export interface EmailTransport {
 
 /** The provider refused the email for good (a validation error): retrying cannot help. */
 export class PermanentSendError extends Error {
-  constructor(message: string, readonly providerCode?: string) {
+  constructor(
+    message: string,
+    readonly providerCode?: string,
+  ) {
     super(message);
   }
 }

@@ -28,7 +28,10 @@ export async function bootstrapApiKey(
   }
   const file = join(options.dataDir, 'api-key');
   if (options.keepInDataDir) {
-    const kept = await readFile(file, 'utf8').then((text) => text.trim(), () => null);
+    const kept = await readFile(file, 'utf8').then(
+      (text) => text.trim(),
+      () => null,
+    );
     if (kept) {
       await registerApiKey(db, kept, 'first start');
       return { key: kept, source: 'data-dir' };

@@ -9,10 +9,9 @@ const optionalString = z
   .optional();
 
 const optionalUrl = (protocols: string[]) =>
-  optionalString.refine(
-    (value) => value === undefined || (URL.canParse(value) && protocols.includes(new URL(value).protocol)),
-    { message: `must be a URL (${protocols.join(' or ')})` },
-  );
+  optionalString.refine((value) => value === undefined || (URL.canParse(value) && protocols.includes(new URL(value).protocol)), {
+    message: `must be a URL (${protocols.join(' or ')})`,
+  });
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { buildApiServer, type ApiServer } from '../api/server.ts';
+import { type ApiServer, buildApiServer } from '../api/server.ts';
 import { EventRouter } from '../ingestion/event-router.ts';
 import { publishShippedJourneys } from '../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../messaging/outbox-transport.ts';
@@ -15,8 +15,8 @@ import { createAftercareWorker } from '../worker.ts';
 import { bootstrapApiKey } from './api-keys.ts';
 import type { Config } from './config.ts';
 import { createDatabase, type Database } from './database.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
-import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded-temporal.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { type EmbeddedTemporal, startEmbeddedTemporal } from './embedded-temporal.ts';
 import type { Logger } from './logger.ts';
 import { applyMigrations } from './schema-engine.ts';
 import { loadOrCreateSecret } from './secrets.ts';
@@ -25,7 +25,10 @@ type Stopper = () => Promise<unknown>;
 
 export class Engine {
   private readonly stoppers: Stopper[] = [];
-  constructor(readonly config: Config, readonly logger: Logger) {}
+  constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+  ) {}
 
   onStop(stopper: Stopper) {
     this.stoppers.unshift(stopper);
@@ -65,8 +68,13 @@ export class Engine {
   /** TEMPORAL_ADDRESS, or a dev server persisted under DATA_DIR when `embedded` is allowed. */
   async temporal(options: { embedded: boolean }): Promise<{ address: string; uiUrl: string | null }> {
     if (this.config.temporalAddress) return { address: this.config.temporalAddress, uiUrl: null };
-    if (!options.embedded) throw new StartupError('TEMPORAL_ADDRESS is not set; set it, or use `aftercare start` for the embedded Temporal server.');
-    const server: EmbeddedTemporal = await startEmbeddedTemporal({ dataDir: this.config.dataDir, namespace: this.config.temporalNamespace, ui: true });
+    if (!options.embedded)
+      throw new StartupError('TEMPORAL_ADDRESS is not set; set it, or use `aftercare start` for the embedded Temporal server.');
+    const server: EmbeddedTemporal = await startEmbeddedTemporal({
+      dataDir: this.config.dataDir,
+      namespace: this.config.temporalNamespace,
+      ui: true,
+    });
     this.onStop(() => server.stop());
     this.logger.info({ address: server.address }, 'embedded Temporal dev server started');
     return { address: server.address, uiUrl: server.uiUrl };

@@ -1,14 +1,14 @@
 // Prisma's schema engine compiled to WebAssembly: migrations without the native binary, which
 // cannot be downloaded on air-gapped machines. The result is the same `_prisma_migrations` state
 // that `prisma migrate deploy` produces, so the two are interchangeable.
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { MigrationDirectory, SchemaEngine } from '@prisma/schema-engine-wasm';
+import pg from 'pg';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const schemaPath = join(projectRoot, 'prisma', 'schema.prisma');

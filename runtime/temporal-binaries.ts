@@ -29,5 +29,4 @@ function resolve(envVar: string, binary: string): EphemeralServerExecutable {
 }
 
 export const temporalCliExecutable = (): EphemeralServerExecutable => resolve('TEMPORAL_CLI_PATH', 'temporal');
-export const temporalTestServerExecutable = (): EphemeralServerExecutable =>
-  resolve('TEMPORAL_TEST_SERVER_PATH', 'temporal-test-server');
+export const temporalTestServerExecutable = (): EphemeralServerExecutable => resolve('TEMPORAL_TEST_SERVER_PATH', 'temporal-test-server');

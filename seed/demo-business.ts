@@ -15,8 +15,42 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const firstNames = ['Ada', 'Grace', 'Linus', 'Margaret', 'Alan', 'Hedy', 'Tim', 'Radia', 'Ken', 'Barbara', 'Edsger', 'Frances', 'Dennis', 'Katherine', 'Claude', 'Anita'];
-const lastNames = ['Lovelace', 'Hopper', 'Torvalds', 'Hamilton', 'Turing', 'Lamarr', 'Berners-Lee', 'Perlman', 'Thompson', 'Liskov', 'Dijkstra', 'Allen', 'Ritchie', 'Johnson', 'Shannon', 'Borg'];
+const firstNames = [
+  'Ada',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Alan',
+  'Hedy',
+  'Tim',
+  'Radia',
+  'Ken',
+  'Barbara',
+  'Edsger',
+  'Frances',
+  'Dennis',
+  'Katherine',
+  'Claude',
+  'Anita',
+];
+const lastNames = [
+  'Lovelace',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Turing',
+  'Lamarr',
+  'Berners-Lee',
+  'Perlman',
+  'Thompson',
+  'Liskov',
+  'Dijkstra',
+  'Allen',
+  'Ritchie',
+  'Johnson',
+  'Shannon',
+  'Borg',
+];
 const places = [
   { timezone: 'Europe/London', locale: 'en-GB', currency: 'GBP' },
   { timezone: 'Europe/Paris', locale: 'fr-FR', currency: 'EUR' },

@@ -2,7 +2,7 @@
 // inputs (start, timer fired, event signal, activity result) and carries out the commands it returns.
 import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/journey-activities.ts';
-import { decide, initialState, type Decision, type JourneyEventInput, type JourneyInput } from '../core/journey/interpreter.ts';
+import { type Decision, decide, initialState, type JourneyEventInput, type JourneyInput } from '../core/journey/interpreter.ts';
 import { journeyEventSignal, journeyProgressQuery } from './signals.ts';
 
 export type JourneyWorkflowInput = {
@@ -79,7 +79,12 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
         break;
       }
       case 'complete':
-        await activities.completeEnrollment({ enrollmentId: entered.enrollmentId, outcome: command.outcome, reason: command.reason, at: Date.now() });
+        await activities.completeEnrollment({
+          enrollmentId: entered.enrollmentId,
+          outcome: command.outcome,
+          reason: command.reason,
+          at: Date.now(),
+        });
         return command.outcome;
     }
   }

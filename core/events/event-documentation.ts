@@ -4,9 +4,7 @@
 import { z } from 'zod';
 import { eventEnvelopeSchema, eventTypes, MAX_EVENTS_PER_BATCH, propertySchemas } from './event-schemas.ts';
 
-const eventVariants = eventTypes.map((type) =>
-  eventEnvelopeSchema.extend({ type: z.literal(type), properties: propertySchemas[type] }),
-);
+const eventVariants = eventTypes.map((type) => eventEnvelopeSchema.extend({ type: z.literal(type), properties: propertySchemas[type] }));
 
 export const documentedEventSchema = z.discriminatedUnion('type', eventVariants as never).meta({ id: 'Event' });
 

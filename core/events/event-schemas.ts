@@ -32,7 +32,10 @@ const jsonObject = z.record(z.string(), z.unknown(), { error: requiredOr('must b
 
 export const orderItemSchema = z.object({
   sku: z.string().max(200).optional(),
-  name: z.string({ error: requiredOr('must be a string') }).min(1, { error: 'must not be empty' }).max(500),
+  name: z
+    .string({ error: requiredOr('must be a string') })
+    .min(1, { error: 'must not be empty' })
+    .max(500),
   quantity: z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).min(1).max(100_000).default(1),
   price: money.optional(),
   url: z.url().optional(),
@@ -43,14 +46,8 @@ export const propertySchemas = {
   'customer.upserted': z.object({
     email: z.email({ error: requiredOr('must be an email address') }),
     name: z.string().max(300).optional(),
-    locale: z
-      .string()
-      .refine(isLanguageTag, { error: 'must be a BCP-47 language tag such as fr-CA' })
-      .optional(),
-    timezone: z
-      .string()
-      .refine(isIanaTimeZone, { error: 'must be an IANA time zone such as Europe/Paris' })
-      .optional(),
+    locale: z.string().refine(isLanguageTag, { error: 'must be a BCP-47 language tag such as fr-CA' }).optional(),
+    timezone: z.string().refine(isIanaTimeZone, { error: 'must be an IANA time zone such as Europe/Paris' }).optional(),
     attributes: jsonObject.optional(),
     consent: z.record(z.string(), z.boolean({ error: 'must be true or false' }), { error: 'must be an object' }).optional(),
   }),
@@ -77,7 +74,10 @@ export const propertySchemas = {
     rating: z.number().int({ error: 'must be a whole number' }).min(1).max(5).optional(),
   }),
   'churn_score.reported': z.object({
-    score: z.number({ error: requiredOr('must be a number') }).min(0).max(100),
+    score: z
+      .number({ error: requiredOr('must be a number') })
+      .min(0)
+      .max(100),
     source: z.string().min(1).max(100),
   }),
 } as const;

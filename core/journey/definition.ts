@@ -2,17 +2,13 @@
 // interpreter, and generates the published JSON Schema.
 import { Duration } from 'luxon';
 import { z } from 'zod';
-import { eventTypes, type EventType } from '../events/event-schemas.ts';
+import { type EventType, eventTypes } from '../events/event-schemas.ts';
 
-const isoDuration = z
-  .string()
-  .refine((text) => Duration.fromISO(text).isValid && Duration.fromISO(text).toMillis() > 0, {
-    error: 'must be a positive ISO-8601 duration such as P3D or PT12H',
-  });
+const isoDuration = z.string().refine((text) => Duration.fromISO(text).isValid && Duration.fromISO(text).toMillis() > 0, {
+  error: 'must be a positive ISO-8601 duration such as P3D or PT12H',
+});
 
-const stepId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-_]{0,62}$/, { error: 'must be lower-case letters, digits, - or _' });
+const stepId = z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/, { error: 'must be lower-case letters, digits, - or _' });
 
 const eventType = z.enum(eventTypes as [EventType, ...EventType[]], {
   error: `must be one of ${eventTypes.join(', ')}`,
@@ -43,9 +39,7 @@ export const journeyDefinitionSchema = z.strictObject({
 export type JourneyDefinition = z.output<typeof journeyDefinitionSchema>;
 export type JourneyStep = z.output<typeof journeyStepSchema>;
 
-export type DefinitionValidation =
-  | { ok: true; definition: JourneyDefinition }
-  | { ok: false; errors: { path: string; message: string }[] };
+export type DefinitionValidation = { ok: true; definition: JourneyDefinition } | { ok: false; errors: { path: string; message: string }[] };
 
 export function validateJourneyDefinition(raw: unknown): DefinitionValidation {
   const parsed = journeyDefinitionSchema.safeParse(raw);
@@ -60,7 +54,10 @@ export function validateJourneyDefinition(raw: unknown): DefinitionValidation {
   return {
     ok: false,
     errors: parsed.error.issues.map((issue) => {
-      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+      const path = issue.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '');
       if (issue.code === 'unrecognized_keys') {
         return { path: path || '(root)', message: issue.keys.map((key) => `unknown field '${key}'`).join(', ') };
       }

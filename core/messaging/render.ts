@@ -37,9 +37,9 @@ function createEnvironment(partials: Record<string, string>): typeof Handlebars 
     const at = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(String(value));
     if (!Number.isFinite(at)) throw new Error('date needs a date');
     const style = typeof options.hash.style === 'string' ? options.hash.style : 'long';
-    return DateTime.fromMillis(at, { zone }).setLocale(locale).toLocaleString(
-      style === 'short' ? DateTime.DATE_SHORT : style === 'medium' ? DateTime.DATE_MED : DateTime.DATE_FULL,
-    );
+    return DateTime.fromMillis(at, { zone })
+      .setLocale(locale)
+      .toLocaleString(style === 'short' ? DateTime.DATE_SHORT : style === 'medium' ? DateTime.DATE_MED : DateTime.DATE_FULL);
   });
   hbs.registerHelper('pluralize', (count: unknown, singular: unknown, plural: unknown) =>
     Number(count) === 1 ? String(singular) : String(plural),
@@ -65,7 +65,9 @@ export function compileTemplate(sources: TemplateSources): CompiledTemplate {
       return {
         subject: subject(data).replace(/\s+/g, ' ').trim(),
         html: html(data),
-        text: text(data).replace(/\n{3,}/g, '\n\n').trim(),
+        text: text(data)
+          .replace(/\n{3,}/g, '\n\n')
+          .trim(),
       };
     },
   };

@@ -32,7 +32,12 @@ describe('post-purchase check-in', () => {
   const send = (...events: unknown[]) => ingestEvents({ db: database.db, router }, events);
   /** A worker runs only as long as `until` (a worker cannot be restarted once it has stopped). */
   const withWorker = async <T>(until: Promise<T> | (() => Promise<T>)): Promise<T> => {
-    const worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, db: database.db, transport: new OutboxTransport(database.db) });
+    const worker = await createTestWorker({
+      connection: env.nativeConnection,
+      taskQueue,
+      db: database.db,
+      transport: new OutboxTransport(database.db),
+    });
     return worker.runUntil(until);
   };
 

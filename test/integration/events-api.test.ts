@@ -2,7 +2,7 @@
 // event, errors that name the field, nothing half-written.
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApiServer, type ApiServer } from '../../api/server.ts';
+import { type ApiServer, buildApiServer } from '../../api/server.ts';
 import { registerApiKey } from '../../runtime/api-keys.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { customerUpserted, orderPlaced } from '../support/events.ts';
@@ -16,7 +16,13 @@ describe('POST /v1/events', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     await registerApiKey(database.db, API_KEY, 'test');
-    app = await buildApiServer({ db: database.db, temporal: null, router: null, logger: pino({ level: 'silent' }), publicUrl: 'http://localhost' });
+    app = await buildApiServer({
+      db: database.db,
+      temporal: null,
+      router: null,
+      logger: pino({ level: 'silent' }),
+      publicUrl: 'http://localhost',
+    });
   });
 
   afterAll(async () => {
@@ -60,17 +66,48 @@ describe('POST /v1/events', () => {
     ['items that are not a list', withProps({ items: 'shirt' }), 422, 'properties.items'],
     ['an item with quantity 0', withProps({ items: [{ name: 'Shirt', quantity: 0 }] }), 422, 'properties.items[0].quantity'],
     ['a malformed email', { ...customerUpserted('c'), properties: { email: 'not-an-email' } }, 422, 'properties.email'],
-    ['an unknown time zone', { ...customerUpserted('c'), properties: { email: 'a@b.co', timezone: 'Mars/Olympus' } }, 422, 'properties.timezone'],
-    ['a malformed locale', { ...customerUpserted('c'), properties: { email: 'a@b.co', locale: 'not a locale!' } }, 422, 'properties.locale'],
+    [
+      'an unknown time zone',
+      { ...customerUpserted('c'), properties: { email: 'a@b.co', timezone: 'Mars/Olympus' } },
+      422,
+      'properties.timezone',
+    ],
+    [
+      'a malformed locale',
+      { ...customerUpserted('c'), properties: { email: 'a@b.co', locale: 'not a locale!' } },
+      422,
+      'properties.locale',
+    ],
     ['a misspelt envelope field', { ...valid(), customer_id: 'x' }, 422, 'customer_id'],
-    ['a churn score above 100', { id: 'cs1', type: 'churn_score.reported', customerId: 'c', occurredAt: new Date().toISOString(), properties: { score: 150, source: 'model' } }, 422, 'properties.score'],
-    ['a review rating of 6', { id: 'rv1', type: 'review.submitted', customerId: 'c', occurredAt: new Date().toISOString(), properties: { rating: 6 } }, 422, 'properties.rating'],
+    [
+      'a churn score above 100',
+      {
+        id: 'cs1',
+        type: 'churn_score.reported',
+        customerId: 'c',
+        occurredAt: new Date().toISOString(),
+        properties: { score: 150, source: 'model' },
+      },
+      422,
+      'properties.score',
+    ],
+    [
+      'a review rating of 6',
+      { id: 'rv1', type: 'review.submitted', customerId: 'c', occurredAt: new Date().toISOString(), properties: { rating: 6 } },
+      422,
+      'properties.rating',
+    ],
     ['events that are not a list', { events: { id: 'x' } }, 422, 'events'],
     ['an empty batch', { events: [] }, 422, 'events'],
     ['a batch over the limit of 1000', { events: Array.from({ length: 1001 }, valid) }, 413, 'events'],
     ['a batch with an unknown field beside events', { events: [valid()], dryRun: true }, 422, 'dryRun'],
     ['a batch whose only event is invalid', { events: [withProps({ total: 'x' })] }, 422, 'events[0].properties.total'],
-    ['a payload over the size limit', { events: [withProps({ items: [{ name: 'x'.repeat(6 * 1024 * 1024), quantity: 1 }] })] }, 413, '(body)'],
+    [
+      'a payload over the size limit',
+      { events: [withProps({ items: [{ name: 'x'.repeat(6 * 1024 * 1024), quantity: 1 }] })] },
+      413,
+      '(body)',
+    ],
   ];
 
   it.each(malformed)('refuses %s, naming the field', async (_name, payload, status, field) => {
@@ -93,7 +130,10 @@ describe('POST /v1/events', () => {
   it('accepts the valid events of a mixed batch and names the field of each rejected one', async () => {
     const good1 = customerUpserted('cust-mixed', { name: 'Linus T', timezone: 'Europe/Helsinki', locale: 'fi-FI' });
     const good2 = orderPlaced('cust-mixed', 'ord-mixed-1');
-    const bad = { ...orderPlaced('cust-mixed', 'ord-mixed-2'), properties: { orderId: 'ord-mixed-2', total: 10, currency: 'XXY', items: [] } };
+    const bad = {
+      ...orderPlaced('cust-mixed', 'ord-mixed-2'),
+      properties: { orderId: 'ord-mixed-2', total: 10, currency: 'XXY', items: [] },
+    };
     const response = await post({ events: [good1, bad, good2, { nonsense: true }] });
     expect(response.statusCode).toBe(202);
     const body = response.json();

@@ -1,7 +1,7 @@
 // Migrations run without Prisma's native engine, record the same history as `prisma migrate
 // deploy`, stay in step with schema.prisma, and are idempotent.
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,9 +77,14 @@ describe('migrations', () => {
     // SHA-256 of its migration.sql as checksum.
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
-    const { rows } = await client.query('SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY migration_name');
+    const { rows } = await client.query(
+      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY migration_name',
+    );
     await client.end();
-    const folders = (await readdir(migrationsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    const folders = (await readdir(migrationsDir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
     expect(rows.map((row) => row.migration_name)).toEqual(folders);
     for (const row of rows) {
       const sql = await readFile(join(migrationsDir, row.migration_name, 'migration.sql'));

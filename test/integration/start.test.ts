@@ -42,7 +42,10 @@ describe('aftercare start', () => {
         method: 'POST',
         headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
-      }).then(async (response) => ({ status: response.status, body: (await response.json()) as { accepted: number; results: { status: string }[] } }));
+      }).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { accepted: number; results: { status: string }[] },
+      }));
     const accepted = await post({ events: [customerUpserted('laptop-customer'), order] });
     expect(accepted.status).toBe(202);
     expect(accepted.body.accepted).toBe(2);

@@ -1,10 +1,11 @@
 // Durability on the real dev server: the worker process dies in the middle of a journey, another
 // one picks it up, and the customer still gets exactly one email.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { Client } from '@temporalio/client';
-import { parseDefinitionText, publishJourney } from '../../journey-store/journey-versions.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventRouter, journeyWorkflowId } from '../../ingestion/event-router.ts';
 import { ingestEvents } from '../../ingestion/ingest.ts';
+import { parseDefinitionText, publishJourney } from '../../journey-store/journey-versions.ts';
 import { startCli, stopChild } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { customerUpserted, orderPlaced } from '../support/events.ts';

@@ -21,7 +21,10 @@ describe('validating one event', () => {
 
   it('names a missing field as required', () => {
     const { total: _total, ...properties } = order.properties;
-    expect(validateEvent({ ...order, properties }, now)).toEqual({ ok: false, error: { field: 'properties.total', message: 'is required' } });
+    expect(validateEvent({ ...order, properties }, now)).toEqual({
+      ok: false,
+      error: { field: 'properties.total', message: 'is required' },
+    });
   });
 
   it('names the exact path inside a list', () => {
@@ -34,12 +37,18 @@ describe('validating one event', () => {
   });
 
   it('refuses 30 February, which JavaScript would quietly roll over to March', () => {
-    expect(validateEvent({ ...order, occurredAt: '2026-02-30T10:00:00Z' }, now)).toMatchObject({ ok: false, error: { field: 'occurredAt' } });
+    expect(validateEvent({ ...order, occurredAt: '2026-02-30T10:00:00Z' }, now)).toMatchObject({
+      ok: false,
+      error: { field: 'occurredAt' },
+    });
   });
 
   it('accepts an event up to a day ahead (clock skew) but not beyond', () => {
     expect(validateEvent({ ...order, occurredAt: '2026-11-24T11:00:00Z' }, now).ok).toBe(true);
-    expect(validateEvent({ ...order, occurredAt: '2026-11-24T13:00:00Z' }, now)).toMatchObject({ ok: false, error: { field: 'occurredAt' } });
+    expect(validateEvent({ ...order, occurredAt: '2026-11-24T13:00:00Z' }, now)).toMatchObject({
+      ok: false,
+      error: { field: 'occurredAt' },
+    });
   });
 
   it('accepts IANA zones and BCP-47 locales, and refuses look-alikes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateJourneyDefinition, type JourneyDefinition } from '../../../core/journey/definition.ts';
+import { type JourneyDefinition, validateJourneyDefinition } from '../../../core/journey/definition.ts';
 import { addDuration, decide, initialState } from '../../../core/journey/interpreter.ts';
 
 function definition(raw: unknown): JourneyDefinition {

@@ -35,7 +35,12 @@ describe('rendering the check-in', () => {
   });
 
   it('escapes customer data in HTML', () => {
-    const rendered = checkin.render({ ...sample, customer: { name: '<script>alert(1)</script>', email: 'x@y.z' }, locale: 'en', timezone: 'UTC' });
+    const rendered = checkin.render({
+      ...sample,
+      customer: { name: '<script>alert(1)</script>', email: 'x@y.z' },
+      locale: 'en',
+      timezone: 'UTC',
+    });
     expect(rendered.html).not.toContain('<script>');
     expect(rendered.html).toContain('&lt;script&gt;');
   });
@@ -46,6 +51,8 @@ describe('rendering the check-in', () => {
   });
 
   it('fails on a helper it does not know', () => {
-    expect(() => compileTemplate({ ...sources('checkin'), subject: '{{shout customer.name}}' }).render({ ...sample, locale: 'en', timezone: 'UTC' })).toThrow();
+    expect(() =>
+      compileTemplate({ ...sources('checkin'), subject: '{{shout customer.name}}' }).render({ ...sample, locale: 'en', timezone: 'UTC' }),
+    ).toThrow();
   });
 });
