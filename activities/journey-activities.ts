@@ -3,13 +3,16 @@
 // provider dedupes on the message id.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { JourneyDefinition } from '../core/journey/definition.ts';
-import type { Outcome, StepLogEntry } from '../core/journey/interpreter.ts';
+import type { CustomerFacts, Outcome, SendOutcome, StepLogEntry } from '../core/journey/interpreter.ts';
+import { decideSend, defaultPolicies, type SendPolicies } from '../core/policy/send-policy.ts';
 import type { TemplateStore } from '../messaging/template-store.ts';
 import { type EmailTransport, PermanentSendError } from '../messaging/transport.ts';
 import type { Database } from '../runtime/database.ts';
 import { Prisma } from '../runtime/database.ts';
 
 export type ActivityConfig = {
+  /** Quiet hours and caps across all journeys (a journey may override quiet hours). */
+  policies?: SendPolicies;
   emailFrom: string;
   defaultTimezone: string;
   defaultLocale: string;
@@ -31,6 +34,7 @@ export type EnterJourneyInput = {
   customerId: string;
   entityKey: string;
   triggerEventId: string | null;
+  group: 'treatment' | 'control';
   /** Workflow time: every timestamp an activity writes comes from the workflow's clock. */
   at: number;
 };
@@ -42,10 +46,23 @@ export type EnteredJourney = {
   group: 'treatment' | 'control';
 };
 
-export type SendJourneyMessageInput = { enrollmentId: string; stepId: string; template: string; at: number };
-export type SendOutcome = { outcome: 'sent' | 'skipped' | 'failed'; messageId: string | null; reason?: string };
+export type SendJourneyMessageInput = {
+  enrollmentId: string;
+  stepId: string;
+  template: string;
+  survey: 'csat' | 'nps' | null;
+  category: 'marketing' | 'transactional';
+  priority: number;
+  notAfter: number;
+  at: number;
+};
+export type SendResult = { outcome: SendOutcome; messageId: string | null; reason?: string; until?: number };
 
-const finalOutcome: Record<string, SendOutcome['outcome'] | undefined> = {
+/** The longest cap window: history further back never matters. */
+const HISTORY_WINDOW_MS = 8 * 24 * 60 * 60 * 1000;
+const countedStatuses = ['pending', 'sent', 'delivered', 'delayed', 'bounced', 'complained'] as const;
+
+const finalOutcome: Record<string, SendResult['outcome'] | undefined> = {
   sent: 'sent',
   delivered: 'sent',
   delayed: 'sent',
@@ -55,11 +72,20 @@ const finalOutcome: Record<string, SendOutcome['outcome'] | undefined> = {
   failed: 'failed',
 };
 
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
-}
 
 export function createJourneyActivities({ db, transport, templates, config }: ActivityDeps) {
+  /** Consent and suppression, checked just before the provider call: never sent, and why. */
+  async function reasonNotToSend(
+    customer: { email: string | null; consent: unknown },
+    category: 'marketing' | 'transactional',
+  ): Promise<string | null> {
+    if (!customer.email) return 'no_email_address';
+    const suppression = await db.suppression.findFirst({ where: { email: customer.email.toLowerCase() } });
+    if (suppression) return suppression.reason;
+    if (category === 'marketing' && (customer.consent as Record<string, unknown>)?.marketing !== true) return 'no_marketing_consent';
+    return null;
+  }
+
   return {
     async enterJourney(input: EnterJourneyInput): Promise<EnteredJourney> {
       const version = await db.journeyVersion.findUnique({
@@ -79,6 +105,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
           customerId: input.customerId,
           entityKey: input.entityKey,
           triggerEventId: input.triggerEventId,
+          group: input.group,
           enteredAt: new Date(input.at),
         },
       });
@@ -105,7 +132,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
       });
     },
 
-    async sendJourneyMessage(input: SendJourneyMessageInput): Promise<SendOutcome> {
+    async sendJourneyMessage(input: SendJourneyMessageInput): Promise<SendResult> {
       const key = { enrollmentId_stepKey: { enrollmentId: input.enrollmentId, stepKey: input.stepId } };
       let message = await db.message.findUnique({ where: key });
       if (!message) {
@@ -116,36 +143,86 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
         const { customer } = enrollment;
         const template = await templates.get(input.template);
         const locale = customer.locale ?? config.defaultLocale;
+        const timezone = customer.timezone ?? config.defaultTimezone;
+        const category = template.meta.category === 'marketing' || input.category === 'marketing' ? 'marketing' : 'transactional';
+        const definition = (
+          await db.journeyVersion.findUniqueOrThrow({
+            where: { journeyKey_version: { journeyKey: enrollment.journeyKey, version: enrollment.version } },
+          })
+        ).definition as JourneyDefinition;
+        const policies = { ...(config.policies ?? defaultPolicies) };
+        if (definition.policies?.quietHours !== undefined) policies.quietHours = definition.policies.quietHours;
+
+        const skipReason = await reasonNotToSend(customer, category);
         const order = enrollment.entityKey.startsWith('order:')
           ? await db.order.findUnique({ where: { externalId: enrollment.entityKey.slice('order:'.length) } })
           : null;
-        const rendered = template.compiled.render({
-          locale,
-          timezone: customer.timezone ?? config.defaultTimezone,
-          customer: { name: customer.name ?? '', email: customer.email ?? '', attributes: customer.attributes },
-          order: order
-            ? { id: order.externalId, total: Number(order.total), currency: order.currency, items: order.items, placedAt: order.placedAt }
-            : null,
-          business: { name: config.businessName, address: config.businessAddress },
-        });
-        try {
-          message = await db.message.create({
+        const rendered = skipReason
+          ? { subject: null, html: null, text: null }
+          : template.compiled.render({
+              locale,
+              timezone,
+              customer: { name: customer.name ?? '', email: customer.email ?? '', attributes: customer.attributes },
+              order: order
+                ? { id: order.externalId, total: Number(order.total), currency: order.currency, items: order.items, placedAt: order.placedAt }
+                : null,
+              business: { name: config.businessName, address: config.businessAddress },
+            });
+        // Policy check and the message row in one transaction, serialised per customer: two journeys
+        // sending at the same moment cannot both take the last slot of the cap.
+        const created = await db.$transaction(async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${customer.id}))`;
+          const existing = await tx.message.findUnique({ where: key });
+          if (existing) return { message: existing };
+          let status: 'pending' | 'skipped' = skipReason ? 'skipped' : 'pending';
+          let reason = skipReason;
+          if (!skipReason) {
+            const history = await tx.message.findMany({
+              where: {
+                customerId: customer.id,
+                category: 'marketing',
+                status: { in: [...countedStatuses] },
+                createdAt: { gte: new Date(input.at - HISTORY_WINDOW_MS) },
+              },
+              select: { sentAt: true, createdAt: true },
+            });
+            const decision = decideSend({
+              at: input.at,
+              zone: timezone,
+              notAfter: input.notAfter,
+              category,
+              priority: input.priority,
+              // Every message already sent or being sent counts, whatever its priority.
+              history: history.map((row) => ({ at: (row.sentAt ?? row.createdAt).getTime(), priority: 100 })),
+              policies,
+            });
+            if (decision.kind === 'defer') return { deferred: decision };
+            if (decision.kind === 'skip') {
+              status = 'skipped';
+              reason = decision.reason;
+            }
+          }
+          const row = await tx.message.create({
             data: {
               enrollmentId: enrollment.id,
               stepKey: input.stepId,
               customerId: customer.id,
               template: input.template,
               locale,
-              category: template.meta.category,
+              category,
               toAddress: customer.email,
               ...rendered,
-              ...(customer.email ? {} : { status: 'skipped', reason: 'no_email_address' }),
+              status,
+              reason,
+              createdAt: new Date(input.at),
             },
           });
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-          message = await db.message.findUniqueOrThrow({ where: key });
+          return { message: row };
+        });
+        if ('deferred' in created && created.deferred) {
+          return { outcome: 'deferred', messageId: null, until: created.deferred.until, reason: created.deferred.reason };
         }
+        message = (created as { message: NonNullable<typeof message> }).message;
       }
       const done = message.status === 'pending' ? undefined : finalOutcome[message.status];
       if (done) return { outcome: done, messageId: message.id, ...(message.reason ? { reason: message.reason } : {}) };
@@ -176,6 +253,43 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
           data: { status: 'failed', reason: error.message, transport: transport.name },
         });
         return { outcome: 'failed', messageId: message.id, reason: error.message };
+      }
+    },
+
+    async loadCustomerFacts(input: { enrollmentId: string }): Promise<CustomerFacts> {
+      const enrollment = await db.enrollment.findUniqueOrThrow({ where: { id: input.enrollmentId }, include: { customer: { include: { churnScore: true } } } });
+      const { customer } = enrollment;
+      const band = customer.churnScore?.band;
+      return {
+        churnBand: band === 'low' || band === 'medium' || band === 'high' ? band : null,
+        attributes: (customer.attributes ?? {}) as Record<string, unknown>,
+        tags: customer.tags,
+      };
+    },
+
+    async raiseAlert(input: { enrollmentId: string; stepId: string; kind: string; title: string; at: number }): Promise<void> {
+      const enrollment = await db.enrollment.findUniqueOrThrow({ where: { id: input.enrollmentId } });
+      await db.alert.upsert({
+        where: { dedupeKey: `${input.enrollmentId}:${input.stepId}` },
+        update: {},
+        create: {
+          dedupeKey: `${input.enrollmentId}:${input.stepId}`,
+          kind: input.kind,
+          customerId: enrollment.customerId,
+          journeyKey: enrollment.journeyKey,
+          title: input.title,
+          createdAt: new Date(input.at),
+        },
+      });
+    },
+
+    async setCustomerField(input: { enrollmentId: string; attribute?: string; value?: string | number | boolean; tag?: string }): Promise<void> {
+      const enrollment = await db.enrollment.findUniqueOrThrow({ where: { id: input.enrollmentId } });
+      if (input.tag) {
+        // array_append only when absent, so a retry does not add the tag twice.
+        await db.$executeRaw`UPDATE "Customer" SET "tags" = array_append("tags", ${input.tag}) WHERE "id" = ${enrollment.customerId} AND NOT (${input.tag} = ANY("tags"))`;
+      } else if (input.attribute) {
+        await db.$executeRaw`UPDATE "Customer" SET "attributes" = "attributes" || jsonb_build_object(${input.attribute}::text, ${JSON.stringify(input.value)}::jsonb) WHERE "id" = ${enrollment.customerId}`;
       }
     },
 

@@ -4,7 +4,8 @@
 // finish keeps `routedAt` empty and is routed again by the sweeper, and the workflow ignores an event
 // id it has already seen, so routing twice is harmless.
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { entityKeyProperty, type JourneyDefinition } from '../core/journey/definition.ts';
+import { entityKeyFor, eventTriggers, ineligibility, reentry, type CustomerSnapshot } from '../core/journey/enrollment-rules.ts';
+import { assignGroup } from '../core/policy/holdout.ts';
 import type { JourneyEventInput } from '../core/journey/interpreter.ts';
 import { activeJourneys } from '../journey-store/journey-versions.ts';
 import type { Database } from '../runtime/database.ts';
@@ -20,14 +21,9 @@ export type RoutableEvent = {
   properties: Record<string, unknown>;
 };
 
-export function entityKeyFor(definition: JourneyDefinition, properties: Record<string, unknown>): string | null {
-  const property = entityKeyProperty[definition.entity];
-  if (property === null) return 'customer';
-  const value = properties[property];
-  return typeof value === 'string' && value !== '' ? `${definition.entity}:${value}` : null;
-}
+export { entityKeyFor };
 
-/** Deterministic, so that the same trigger can never start two enrollments. */
+/** The workflow id of a once-per-entity enrollment (the default re-entry policy). */
 export const journeyWorkflowId = (journeyKey: string, customerExternalId: string, entityKey: string) =>
   `journey/${journeyKey}/${customerExternalId}/${entityKey}`;
 
@@ -36,15 +32,21 @@ export class EventRouter {
     private readonly db: Database,
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly defaultTimezone = 'UTC',
   ) {}
 
   async route(events: RoutableEvent[]): Promise<void> {
     if (events.length === 0) return;
     const journeys = await activeJourneys(this.db);
-    const running = await this.db.enrollment.findMany({
-      where: { status: 'running', customerId: { in: [...new Set(events.map((event) => event.customerRowId))] } },
-      select: { workflowId: true, customerId: true, entityKey: true, journeyKey: true },
-    });
+    const customerIds = [...new Set(events.map((event) => event.customerRowId))];
+    const [running, customers] = await Promise.all([
+      this.db.enrollment.findMany({
+        where: { status: 'running', customerId: { in: customerIds } },
+        select: { workflowId: true, customerId: true, entityKey: true, journeyKey: true },
+      }),
+      this.db.customer.findMany({ where: { id: { in: customerIds } }, include: { churnScore: true } }),
+    ]);
+    const customerById = new Map(customers.map((customer) => [customer.id, customer]));
     for (const event of events) {
       const signal: JourneyEventInput = {
         id: event.id,
@@ -52,23 +54,45 @@ export class EventRouter {
         occurredAt: event.occurredAt.getTime(),
         properties: event.properties,
       };
-      const started = new Set<string>();
+      const customer = customerById.get(event.customerRowId);
+      const signalled = new Set<string>();
       for (const journey of journeys) {
-        if (journey.definition.trigger.event !== event.type) continue;
+        if (!customer || !eventTriggers(journey.definition, event)) continue;
         const entityKey = entityKeyFor(journey.definition, event.properties);
         if (entityKey === null) continue;
-        const workflowId = journeyWorkflowId(journey.key, event.customerId, entityKey);
-        started.add(workflowId);
-        await this.startOrSignal(workflowId, signal, {
+        if (ineligibility(journey.definition, snapshot(customer)) !== null) continue;
+        const past = await this.db.enrollment.findMany({
+          where: { journeyKey: journey.key, customerId: customer.id },
+          select: { entityKey: true, enteredAt: true, endedAt: true, workflowId: true, status: true },
+        });
+        const runningHere = past.find((p) => p.entityKey === entityKey && p.status === 'running');
+        if (runningHere) {
+          // The same entity again: the running enrollment hears about it.
+          signalled.add(runningHere.workflowId);
+          await this.signal(runningHere.workflowId, signal);
+          continue;
+        }
+        const decision = reentry(
+          journey.definition,
+          event.customerId,
+          entityKey,
+          past.map((p) => ({ entityKey: p.entityKey, enteredAt: p.enteredAt.getTime(), endedAt: p.endedAt?.getTime() ?? null })),
+          Date.now(),
+          customer.timezone ?? this.defaultTimezone,
+        );
+        if (!decision.allowed) continue;
+        signalled.add(decision.workflowId);
+        await this.startOrSignal(decision.workflowId, signal, {
           journeyKey: journey.key,
           version: journey.version,
           customerId: event.customerRowId,
           entityKey,
           triggerEventId: event.id,
+          group: assignGroup(journey.key, event.customerId, journey.definition.holdout),
         });
       }
       for (const enrollment of running) {
-        if (enrollment.customerId !== event.customerRowId || started.has(enrollment.workflowId)) continue;
+        if (enrollment.customerId !== event.customerRowId || signalled.has(enrollment.workflowId)) continue;
         const [entity, value] = enrollment.entityKey.split(/:(.*)/s);
         const property = entity === 'order' ? 'orderId' : entity === 'ticket' ? 'ticketId' : null;
         if (property && event.properties[property] !== undefined && event.properties[property] !== value) continue;
@@ -89,7 +113,7 @@ export class EventRouter {
         args: [input],
         signal: journeyEventSignal,
         signalArgs: [signal],
-        // Once per entity: a finished enrollment is never started again for the same order.
+        // The id already encodes the re-entry policy: an id that ran once never runs again.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (error) {
@@ -125,4 +149,25 @@ export class EventRouter {
     );
     return rows.length;
   }
+}
+
+function snapshot(customer: {
+  externalId: string;
+  consent: unknown;
+  attributes: unknown;
+  orderCount: number;
+  totalSpent: unknown;
+  journeysPausedAt: Date | null;
+  churnScore: { band: string } | null;
+}): CustomerSnapshot {
+  const band = customer.churnScore?.band;
+  return {
+    externalId: customer.externalId,
+    consent: (customer.consent ?? {}) as Record<string, unknown>,
+    attributes: (customer.attributes ?? {}) as Record<string, unknown>,
+    churnBand: band === 'low' || band === 'medium' || band === 'high' ? band : null,
+    orderCount: customer.orderCount,
+    totalSpent: Number(customer.totalSpent),
+    journeysPaused: customer.journeysPausedAt !== null,
+  };
 }

@@ -1,37 +1,252 @@
-// Resend through its official SDK. The SDK reads RESEND_BASE_URL itself; the message id travels as
-// the idempotency key so that a retried activity never sends a second email.
-import { Resend } from 'resend';
+// Resend through its official SDK. The message id travels as the `Idempotency-Key`, so a retried
+// activity never sends a second email: Resend answers a repeated key and body with the first id.
+//
+// Base URL: the SDK takes it from `new Resend(key, { baseUrl })`, else reads RESEND_BASE_URL from the
+// environment once, in its constructor (default https://api.resend.com). Pass `baseUrl` explicitly
+// (from config) and nothing depends on the process environment.
+//
+// Timeouts: the SDK has no timeout of its own and calls the global `fetch` (no custom fetch), but it
+// passes the `signal` request option through to `fetch`; every call gets `AbortSignal.timeout`.
+//
+// Errors: the SDK never throws; it returns `{ error: { name, statusCode, message }, headers }`.
+// Network failures, aborts and unparseable answers all come back as `application_error` with
+// `statusCode: null`. `classifyResendError` maps them (see the table there): transient ones become a
+// retryable Temporal `ApplicationFailure` (429 carries `nextRetryDelay` from `retry-after`), permanent
+// ones a `PermanentSendError` that the send activity records as `failed` without retrying.
+
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { type CreateBatchOptions, Resend } from 'resend';
 import { type EmailTransport, type OutgoingEmail, PermanentSendError, type SendResult } from './transport.ts';
 
-const retryableCodes = new Set(['rate_limit_exceeded', 'concurrent_idempotent_requests', 'internal_server_error', 'application_error']);
+export type ResendTransportOptions = {
+  /** Resend API base, e.g. a local fake. Unset: the SDK reads RESEND_BASE_URL, else https://api.resend.com. */
+  baseUrl?: string;
+  /** Abandon a request after this long (default 10 s): a retryable `ResendTimeout`. */
+  timeoutMs?: number;
+};
+
+/** One email of a batch: sent with its provider id, or refused for good. */
+export type BatchSendResult =
+  | { idempotencyKey: string; providerId: string }
+  | { idempotencyKey: string; providerId?: undefined; error: PermanentSendError };
+
+/** The error the SDK returns (`name` is Resend's error code). */
+export type ResendApiError = { name: string; message: string; statusCode: number | null };
+
+/** Temporal failure types of retryable provider errors (`ApplicationFailure.type`). */
+export type ResendRetryableType =
+  | 'ResendTimeout'
+  | 'ResendUnreachable'
+  | 'ResendRateLimited'
+  | 'ResendQuotaExceeded'
+  | 'ResendConcurrentRequest'
+  | 'ResendUnavailable'
+  | 'ResendConfigurationError';
+
+export type ResendErrorClass =
+  | { retryable: false; code: string; statusCode: number | null; reason: string }
+  | { retryable: true; type: ResendRetryableType; code: string; statusCode: number | null; reason: string; retryAfterMs?: number };
+
+/** Resend's batch endpoint takes at most this many emails per request. */
+export const resendBatchLimit = 100;
+const defaultTimeoutMs = 10_000;
+
+// The email itself is wrong: sending it again cannot succeed.
+const permanentCodes = new Set([
+  'validation_error',
+  'missing_required_field',
+  'invalid_attachment',
+  'invalid_from_address',
+  'invalid_parameter',
+  'invalid_region',
+  'invalid_idempotency_key',
+  'invalid_idempotent_request',
+]);
+// The account or the configuration is wrong (key, base URL): not this email's fault. Retried, so that
+// the email goes out once an operator fixes it instead of being marked failed.
+const configurationCodes = new Set(['missing_api_key', 'invalid_api_key', 'restricted_api_key', 'invalid_access', 'not_found', 'method_not_allowed']);
+
+/**
+ * How to treat a Resend error.
+ *
+ * | what came back                                            | result                                  |
+ * | --------------------------------------------------------- | --------------------------------------- |
+ * | our timeout fired                                         | retryable `ResendTimeout`               |
+ * | `statusCode: null` (refused, reset, DNS, unreadable body) | retryable `ResendUnreachable`           |
+ * | validation_error, missing_required_field, invalid_*       | permanent (`PermanentSendError`)        |
+ * | 409 invalid_idempotent_request                            | permanent                               |
+ * | 429 rate_limit_exceeded                                   | retryable `ResendRateLimited` + delay   |
+ * | 429 daily/monthly_quota_exceeded                          | retryable `ResendQuotaExceeded` + delay |
+ * | 409 concurrent_idempotent_requests                        | retryable `ResendConcurrentRequest`     |
+ * | 401/403 keys, 404/405 endpoints                           | retryable `ResendConfigurationError`    |
+ * | 5xx, 408, application_error, internal_server_error        | retryable `ResendUnavailable`           |
+ * | any other 4xx                                             | permanent                               |
+ */
+export function classifyResendError(
+  error: ResendApiError,
+  headers: Record<string, string> | null = null,
+  timedOut = false,
+  now = Date.now(),
+): ResendErrorClass {
+  const code = String(error.name ?? 'unknown');
+  const statusCode = typeof error.statusCode === 'number' ? error.statusCode : null;
+  const reason = String(error.message ?? '');
+  const base = { code, statusCode, reason };
+  if (timedOut) return { ...base, retryable: true, type: 'ResendTimeout' };
+  if (statusCode === null) return { ...base, retryable: true, type: 'ResendUnreachable' };
+  if (permanentCodes.has(code)) return { ...base, retryable: false };
+  if (statusCode === 429 || code === 'rate_limit_exceeded' || code.endsWith('_quota_exceeded')) {
+    const retryAfterMs = retryAfterMillis(headers, now);
+    const type = code.endsWith('_quota_exceeded') ? 'ResendQuotaExceeded' : 'ResendRateLimited';
+    return { ...base, retryable: true, type, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  }
+  if (code === 'concurrent_idempotent_requests') return { ...base, retryable: true, type: 'ResendConcurrentRequest' };
+  if (configurationCodes.has(code)) return { ...base, retryable: true, type: 'ResendConfigurationError' };
+  if (statusCode >= 500 || statusCode === 408 || code === 'application_error' || code === 'internal_server_error') {
+    return { ...base, retryable: true, type: 'ResendUnavailable' };
+  }
+  return { ...base, retryable: false };
+}
+
+/** The error to throw for a classified Resend error. */
+export function resendFailure(failure: ResendErrorClass): Error {
+  const status = failure.statusCode === null ? 'no answer' : String(failure.statusCode);
+  if (!failure.retryable) {
+    return new PermanentSendError(`Resend refused the email (${failure.code}, ${status}): ${failure.reason}`, failure.code);
+  }
+  return ApplicationFailure.create({
+    type: failure.type,
+    message: `Resend ${failure.code} (${status}): ${failure.reason}`,
+    nonRetryable: false,
+    details: [{ providerCode: failure.code, statusCode: failure.statusCode }],
+    ...(failure.retryAfterMs === undefined ? {} : { nextRetryDelay: failure.retryAfterMs }),
+  });
+}
+
+/** `retry-after` in seconds or as an HTTP date, else `ratelimit-reset` (seconds), in milliseconds. */
+export function retryAfterMillis(headers: Record<string, string> | null, now = Date.now()): number | undefined {
+  const lower = Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  const parse = (value: string | undefined): number | undefined => {
+    const text = value?.trim();
+    if (!text) return undefined;
+    if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
+    const date = Date.parse(text);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  };
+  return parse(lower['retry-after']) ?? parse(lower['ratelimit-reset']);
+}
+
+/**
+ * The idempotency key of one batch request. Resend keys a batch as a whole (one `Idempotency-Key`
+ * for the request; emails inside a batch cannot carry their own), so the key is derived from the
+ * ordered message ids it contains: the same emails in the same order give the same key.
+ */
+export function batchIdempotencyKey(keys: readonly string[]): string {
+  return `batch-${createHash('sha256').update(keys.join('\n')).digest('hex')}`;
+}
 
 export class ResendTransport implements EmailTransport {
   readonly name = 'resend';
   private readonly client: Resend;
+  private readonly timeoutMs: number;
 
-  constructor(apiKey: string) {
-    this.client = new Resend(apiKey);
+  constructor(apiKey: string, options: ResendTransportOptions = {}) {
+    const baseUrl = options.baseUrl?.replace(/\/+$/, '');
+    this.client = new Resend(apiKey, baseUrl ? { baseUrl } : undefined);
+    this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   }
 
-  async send(email: OutgoingEmail): Promise<SendResult> {
-    const { data, error } = await this.client.emails.send(
-      {
-        from: email.from,
-        to: email.to,
-        subject: email.subject,
-        html: email.html,
-        text: email.text,
-        headers: email.headers,
-        tags: email.tags,
-      },
-      { idempotencyKey: email.idempotencyKey },
-    );
+  /** The base URL the SDK calls. */
+  get baseUrl(): string {
+    return this.client.baseUrl;
+  }
+
+  async send(email: OutgoingEmail, options: { signal?: AbortSignal } = {}): Promise<SendResult> {
+    requireKey(email.idempotencyKey);
+    const { signal, timedOut } = this.requestSignal(options.signal);
+    const { data, error, headers } = await this.client.emails.send(toResend(email), { idempotencyKey: email.idempotencyKey, signal });
     if (error) {
-      const code = String((error as { name?: string }).name ?? 'unknown');
-      if (retryableCodes.has(code)) throw new Error(`Resend ${code}: ${error.message}`);
-      throw new PermanentSendError(`Resend refused the email (${code}): ${error.message}`, code);
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw resendFailure(classifyResendError(error, headers, timedOut()));
     }
-    if (!data?.id) throw new Error('Resend answered without an email id');
+    if (!data?.id) throw ApplicationFailure.retryable('Resend answered without an email id', 'ResendUnavailable');
     return { providerId: data.id };
+  }
+
+  /**
+   * Sends many emails through `POST /emails/batch`, at most 100 per request, each request with the
+   * idempotency key of its ordered message ids (`batchIdempotencyKey`) and permissive validation (a
+   * refused email does not stop the others; it comes back with a `PermanentSendError`).
+   *
+   * Exactly once holds only if a retry sends the very same list in the same order: a batch that
+   * differs by one email has another key, and Resend would send its emails again. So: fix the list
+   * before the first call (e.g. every message row of the step, ordered by id), record all of its
+   * outcomes in one transaction after the call, and never send one of its messages through `send`
+   * (another key) or another batch.
+   *
+   * Throws like `send` for errors of a whole request (retryable, or `PermanentSendError` for a
+   * request Resend refuses as a whole, such as invalid_idempotent_request). A retry re-sends the
+   * requests that succeeded too; Resend replays their ids.
+   */
+  async sendBatch(emails: readonly OutgoingEmail[], options: { signal?: AbortSignal } = {}): Promise<BatchSendResult[]> {
+    const results: BatchSendResult[] = [];
+    for (let start = 0; start < emails.length; start += resendBatchLimit) {
+      const chunk = emails.slice(start, start + resendBatchLimit);
+      for (const email of chunk) requireKey(email.idempotencyKey);
+      const { signal, timedOut } = this.requestSignal(options.signal);
+      const payload: CreateBatchOptions = chunk.map(toResend);
+      const { data, error, headers } = await this.client.batch.send(payload, {
+        idempotencyKey: batchIdempotencyKey(chunk.map((email) => email.idempotencyKey)),
+        batchValidation: 'permissive',
+        signal,
+      });
+      if (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        throw resendFailure(classifyResendError(error, headers, timedOut()));
+      }
+      const refused = new Map((data.errors ?? []).map((item) => [item.index, item.message]));
+      const ids = data.data ?? [];
+      if (ids.length !== chunk.length - refused.size) {
+        throw ApplicationFailure.retryable(`Resend answered ${ids.length} ids for ${chunk.length - refused.size} accepted emails`, 'ResendUnavailable');
+      }
+      let next = 0;
+      chunk.forEach((email, index) => {
+        const message = refused.get(index);
+        if (message !== undefined) {
+          results.push({
+            idempotencyKey: email.idempotencyKey,
+            error: new PermanentSendError(`Resend refused the email (validation_error, 422): ${message}`, 'validation_error'),
+          });
+        } else {
+          results.push({ idempotencyKey: email.idempotencyKey, providerId: (ids[next++] as { id: string }).id });
+        }
+      });
+    }
+    return results;
+  }
+
+  private requestSignal(outer: AbortSignal | undefined): { signal: AbortSignal; timedOut: () => boolean } {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    return { signal: outer ? AbortSignal.any([timeout, outer]) : timeout, timedOut: () => timeout.aborted };
+  }
+}
+
+function toResend(email: OutgoingEmail) {
+  return {
+    from: email.from,
+    to: email.to,
+    subject: email.subject,
+    html: email.html,
+    text: email.text,
+    headers: email.headers,
+    tags: email.tags,
+  };
+}
+
+function requireKey(key: string): void {
+  // The SDK silently drops an empty key, and with it every guarantee against a second email.
+  if (!key || key.length > 256) {
+    throw ApplicationFailure.nonRetryable('ResendTransport needs an idempotency key of 1 to 256 characters', 'ResendMissingIdempotencyKey');
   }
 }

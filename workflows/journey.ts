@@ -13,6 +13,8 @@ export type JourneyWorkflowInput = {
   /** e.g. `order:1001`, `ticket:T-9`, or `customer`. */
   entityKey: string;
   triggerEventId: string | null;
+  /** Control enrollments run the same path and are sent nothing (the holdout). */
+  group?: 'treatment' | 'control';
 };
 
 const activities = proxyActivities<JourneyActivities>({
@@ -30,8 +32,9 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
     inbox.push(event);
   });
 
-  const entered = await activities.enterJourney({ workflowId: workflowInfo().workflowId, ...input, at: Date.now() });
-  let state = initialState(entered.timezone);
+  const group = input.group ?? 'treatment';
+  const entered = await activities.enterJourney({ workflowId: workflowInfo().workflowId, ...input, group, at: Date.now() });
+  let state = initialState({ timezone: entered.timezone, group: entered.group, enteredAt: Date.now() });
   let seq = 0;
   setHandler(journeyProgressQuery, () => ({ cursor: state.cursor, status: state.status, enrollmentId: entered.enrollmentId }));
 
@@ -44,47 +47,60 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
     }
     return decision;
   };
+  const nextEvent = () => inbox.shift() as JourneyEventInput;
+  const enrollmentId = entered.enrollmentId;
 
   let decision = await apply({ kind: 'started', at: Date.now() });
   for (;;) {
     const command = decision.commands[0];
     if (!command) {
-      // Nothing to do until an event arrives (the interpreter ignored the last one).
+      // Waiting on nothing but events (the interpreter ignored the last one).
       await condition(() => inbox.length > 0);
-      const event = inbox.shift() as JourneyEventInput;
-      decision = await apply({ kind: 'event', at: Date.now(), event });
+      decision = await apply({ kind: 'event', at: Date.now(), event: nextEvent() });
       continue;
     }
     switch (command.kind) {
       case 'sleep_until': {
         const eventArrived = await condition(() => inbox.length > 0, Math.max(0, command.until - Date.now()));
         if (eventArrived) {
-          const event = inbox.shift() as JourneyEventInput;
-          const next = await apply({ kind: 'event', at: Date.now(), event });
-          // An event that does not end the journey leaves the timer running.
-          decision = next.commands.length > 0 ? next : decision;
+          const next = await apply({ kind: 'event', at: Date.now(), event: nextEvent() });
+          // An event that changes nothing leaves the same timer running.
+          if (next.commands.length > 0) decision = next;
         } else {
           decision = await apply({ kind: 'timer_fired', at: Date.now() });
         }
         break;
       }
       case 'send': {
-        const result = await activities.sendJourneyMessage({
-          enrollmentId: entered.enrollmentId,
-          stepId: command.stepId,
-          template: command.template,
+        const { kind: _kind, ...send } = command;
+        const result = await activities.sendJourneyMessage({ enrollmentId, ...send, at: Date.now() });
+        decision = await apply({
+          kind: 'send_result',
           at: Date.now(),
+          stepId: command.stepId,
+          outcome: result.outcome,
+          ...(result.until !== undefined ? { until: result.until } : {}),
+          ...(result.reason !== undefined ? { reason: result.reason } : {}),
         });
-        decision = await apply({ kind: 'sent', at: Date.now(), stepId: command.stepId, outcome: result.outcome });
+        break;
+      }
+      case 'alert':
+        await activities.raiseAlert({ enrollmentId, stepId: command.stepId, kind: command.alertKind, title: command.title, at: Date.now() });
+        decision = await apply({ kind: 'effect_done', at: Date.now(), stepId: command.stepId });
+        break;
+      case 'set': {
+        const { kind: _kind, stepId, ...change } = command;
+        await activities.setCustomerField({ enrollmentId, ...change });
+        decision = await apply({ kind: 'effect_done', at: Date.now(), stepId });
+        break;
+      }
+      case 'load_facts': {
+        const facts = await activities.loadCustomerFacts({ enrollmentId });
+        decision = await apply({ kind: 'facts_loaded', at: Date.now(), facts });
         break;
       }
       case 'complete':
-        await activities.completeEnrollment({
-          enrollmentId: entered.enrollmentId,
-          outcome: command.outcome,
-          reason: command.reason,
-          at: Date.now(),
-        });
+        await activities.completeEnrollment({ enrollmentId, outcome: command.outcome, reason: command.reason, at: Date.now() });
         return command.outcome;
     }
   }

@@ -63,7 +63,10 @@ describe('post-purchase check-in', () => {
     expect(message.providerId).toBe(outbox[0]?.id);
     const waited = (message.sentAt?.getTime() ?? 0) - (message.enrollment?.enteredAt.getTime() ?? 0);
     expect(waited).toBeGreaterThanOrEqual(3 * DAY - 1000);
-    expect(message.sentAt!.getTime() - startedAt).toBeLessThan(3 * DAY + 60_000);
+    // Three days, plus at most the night if day three ends in the customer's quiet hours (21:00-08:00).
+    expect(message.sentAt!.getTime() - startedAt).toBeLessThan(3 * DAY + 11 * 3600_000 + 60_000);
+    const localHour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', hourCycle: 'h23' }).format(message.sentAt!));
+    expect(localHour >= 8 && localHour < 21).toBe(true);
   });
 
   it('sends nothing more for the same event again, or another event for the same order', async () => {

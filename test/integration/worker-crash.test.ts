@@ -16,6 +16,8 @@ key: quick-checkin
 name: Check-in after a short wait
 trigger: { event: order.placed }
 entity: order
+category: transactional
+policies: { quietHours: false }
 steps:
   - id: short-wait
     wait: { duration: PT6S }
@@ -74,6 +76,7 @@ describe('a worker killed mid-journey', () => {
     expect(message.status).toBe('sent');
     const steps = await database.db.enrollmentStep.findMany({ orderBy: { seq: 'asc' } });
     expect(steps.map((step) => `${step.stepId}:${step.status}`)).toEqual([
+      '(start):treatment',
       'short-wait:waiting',
       'short-wait:done',
       'checkin-email:sent',

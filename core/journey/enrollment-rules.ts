@@ -1,0 +1,82 @@
+// Who enters a journey, as pure decisions: does an event trigger it, is the customer eligible, does
+// the re-entry policy allow another enrollment, and which deterministic workflow id it gets.
+import { addDuration } from '../time/local-time.ts';
+import { entityKeyProperty, type JourneyDefinition } from './definition.ts';
+import { matchesFilters, matchesValue } from './filters.ts';
+
+export type CustomerSnapshot = {
+  externalId: string;
+  consent: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  churnBand: 'low' | 'medium' | 'high' | null;
+  orderCount: number;
+  totalSpent: number;
+  journeysPaused: boolean;
+};
+
+export type PastEnrollment = { entityKey: string; enteredAt: number; endedAt: number | null };
+
+export function entityKeyFor(definition: JourneyDefinition, properties: Record<string, unknown>): string | null {
+  const property = entityKeyProperty[definition.entity];
+  if (property === null) return 'customer';
+  const value = properties[property];
+  return typeof value === 'string' && value !== '' ? `${definition.entity}:${value}` : null;
+}
+
+export function eventTriggers(definition: JourneyDefinition, event: { type: string; properties: Record<string, unknown> }): boolean {
+  const trigger = definition.trigger;
+  if ('event' in trigger) return trigger.event === event.type && matchesFilters(event.properties, trigger.where);
+  if ('churnBand' in trigger) {
+    if (event.type !== 'churn_band.changed' || event.properties.to !== trigger.churnBand.entering) return false;
+    return !trigger.churnBand.from || trigger.churnBand.from.includes(event.properties.from as never);
+  }
+  return event.type === 'customer.inactive';
+}
+
+export type Ineligibility = 'journeys_paused' | 'no_marketing_consent' | 'churn_band' | 'attributes' | 'customer_value' | 'orders';
+
+export function ineligibility(definition: JourneyDefinition, customer: CustomerSnapshot): Ineligibility | null {
+  const rules = definition.eligibility;
+  if (customer.journeysPaused) return 'journeys_paused';
+  if (rules.consent === 'marketing' && customer.consent.marketing !== true) return 'no_marketing_consent';
+  if (rules.churnBands && (customer.churnBand === null || !rules.churnBands.includes(customer.churnBand))) return 'churn_band';
+  if (rules.attributes && !matchesFilters(customer.attributes, rules.attributes)) return 'attributes';
+  if (rules.customerValue && !matchesValue(customer.totalSpent, rules.customerValue)) return 'customer_value';
+  if (rules.minOrders !== undefined && customer.orderCount < rules.minOrders) return 'orders';
+  return null;
+}
+
+export type ReentryDecision = { allowed: true; workflowId: string } | { allowed: false; reason: string };
+
+/**
+ * Deterministic workflow ids make the re-entry policy hold even under concurrent triggers:
+ * once per entity and once per customer map every trigger to the same id (Temporal refuses a second
+ * start); after a cool-down, the n-th enrollment gets the suffix n, known from the previous ones.
+ */
+export function reentry(
+  definition: JourneyDefinition,
+  customerExternalId: string,
+  entityKey: string,
+  past: PastEnrollment[],
+  at: number,
+  timezone: string,
+): ReentryDecision {
+  const base = `journey/${definition.key}/${customerExternalId}`;
+  const policy = definition.reentry;
+  if (policy.policy === 'once_per_customer') {
+    return past.length > 0 ? { allowed: false, reason: 'already enrolled once' } : { allowed: true, workflowId: `${base}/${entityKey}` };
+  }
+  if (policy.policy === 'once_per_entity') {
+    return past.some((p) => p.entityKey === entityKey)
+      ? { allowed: false, reason: 'already enrolled for this entity' }
+      : { allowed: true, workflowId: `${base}/${entityKey}` };
+  }
+  if (policy.policy !== 'after_cooldown') throw new Error(`unknown re-entry policy ${policy.policy}`);
+  const previous = past.filter((p) => p.entityKey === entityKey);
+  const last = previous.reduce<PastEnrollment | null>((latest, p) => (!latest || p.enteredAt > latest.enteredAt ? p : latest), null);
+  if (last) {
+    if (last.endedAt === null) return { allowed: false, reason: 'still enrolled' };
+    if (addDuration(last.endedAt, policy.cooldown, timezone) > at) return { allowed: false, reason: 'in cool-down' };
+  }
+  return { allowed: true, workflowId: `${base}/${entityKey}/${previous.length + 1}` };
+}
