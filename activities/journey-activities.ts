@@ -7,8 +7,7 @@ import type { CustomerFacts, Outcome, SendOutcome, StepLogEntry } from '../core/
 import { decideSend, defaultPolicies, type SendPolicies } from '../core/policy/send-policy.ts';
 import type { TemplateStore } from '../messaging/template-store.ts';
 import { type EmailTransport, PermanentSendError } from '../messaging/transport.ts';
-import type { Database } from '../runtime/database.ts';
-import { Prisma } from '../runtime/database.ts';
+import type { Database, Prisma } from '../runtime/database.ts';
 
 export type ActivityConfig = {
   /** Quiet hours and caps across all journeys (a journey may override quiet hours). */
@@ -71,7 +70,6 @@ const finalOutcome: Record<string, SendResult['outcome'] | undefined> = {
   skipped: 'skipped',
   failed: 'failed',
 };
-
 
 export function createJourneyActivities({ db, transport, templates, config }: ActivityDeps) {
   /** Consent and suppression, checked just before the provider call: never sent, and why. */
@@ -164,7 +162,13 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
               timezone,
               customer: { name: customer.name ?? '', email: customer.email ?? '', attributes: customer.attributes },
               order: order
-                ? { id: order.externalId, total: Number(order.total), currency: order.currency, items: order.items, placedAt: order.placedAt }
+                ? {
+                    id: order.externalId,
+                    total: Number(order.total),
+                    currency: order.currency,
+                    items: order.items,
+                    placedAt: order.placedAt,
+                  }
                 : null,
               business: { name: config.businessName, address: config.businessAddress },
             });
@@ -257,7 +261,10 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
     },
 
     async loadCustomerFacts(input: { enrollmentId: string }): Promise<CustomerFacts> {
-      const enrollment = await db.enrollment.findUniqueOrThrow({ where: { id: input.enrollmentId }, include: { customer: { include: { churnScore: true } } } });
+      const enrollment = await db.enrollment.findUniqueOrThrow({
+        where: { id: input.enrollmentId },
+        include: { customer: { include: { churnScore: true } } },
+      });
       const { customer } = enrollment;
       const band = customer.churnScore?.band;
       return {
@@ -283,7 +290,12 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
       });
     },
 
-    async setCustomerField(input: { enrollmentId: string; attribute?: string; value?: string | number | boolean; tag?: string }): Promise<void> {
+    async setCustomerField(input: {
+      enrollmentId: string;
+      attribute?: string;
+      value?: string | number | boolean;
+      tag?: string;
+    }): Promise<void> {
       const enrollment = await db.enrollment.findUniqueOrThrow({ where: { id: input.enrollmentId } });
       if (input.tag) {
         // array_append only when absent, so a retry does not add the tag twice.

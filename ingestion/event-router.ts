@@ -4,9 +4,9 @@
 // finish keeps `routedAt` empty and is routed again by the sweeper, and the workflow ignores an event
 // id it has already seen, so routing twice is harmless.
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { entityKeyFor, eventTriggers, ineligibility, reentry, type CustomerSnapshot } from '../core/journey/enrollment-rules.ts';
-import { assignGroup } from '../core/policy/holdout.ts';
+import { type CustomerSnapshot, entityKeyFor, eventTriggers, ineligibility, reentry } from '../core/journey/enrollment-rules.ts';
 import type { JourneyEventInput } from '../core/journey/interpreter.ts';
+import { assignGroup } from '../core/policy/holdout.ts';
 import { activeJourneys } from '../journey-store/journey-versions.ts';
 import type { Database } from '../runtime/database.ts';
 import { type JourneyWorkflowInput, journeyWorkflow } from '../workflows/journey.ts';

@@ -85,7 +85,13 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
         break;
       }
       case 'alert':
-        await activities.raiseAlert({ enrollmentId, stepId: command.stepId, kind: command.alertKind, title: command.title, at: Date.now() });
+        await activities.raiseAlert({
+          enrollmentId,
+          stepId: command.stepId,
+          kind: command.alertKind,
+          title: command.title,
+          at: Date.now(),
+        });
         decision = await apply({ kind: 'effect_done', at: Date.now(), stepId: command.stepId });
         break;
       case 'set': {

@@ -201,9 +201,7 @@ function flattenIssues(issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): 
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const branches = issue.errors.map((branch) => flattenIssues(branch, path));
       // The branch whose first problem lies deepest is the one the author meant.
-      const best = branches
-        .filter((branch) => branch.length > 0)
-        .sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0];
+      const best = branches.filter((branch) => branch.length > 0).sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0];
       if (best && depth(best) > formatIssuePath(path).length) {
         out.push(...best);
         continue;

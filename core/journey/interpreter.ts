@@ -122,11 +122,21 @@ export function decide(definition: JourneyDefinition, state: EnrollmentState, in
         return {
           state: { ...state, waiting: { kind: 'send_deferred', stepId: input.stepId, until: input.until, notAfter: waiting.notAfter } },
           commands: [{ kind: 'sleep_until', stepId: input.stepId, until: input.until }],
-          log: [{ stepId: input.stepId, kind: 'send', status: 'deferred', at, detail: { until: new Date(input.until).toISOString(), reason: input.reason } }],
+          log: [
+            {
+              stepId: input.stepId,
+              kind: 'send',
+              status: 'deferred',
+              at,
+              detail: { until: new Date(input.until).toISOString(), reason: input.reason },
+            },
+          ],
         };
       }
       const detail = input.reason ? { reason: input.reason } : undefined;
-      return run(definition, advance(state), at, [{ stepId: input.stepId, kind: 'send', status: input.outcome, at, ...(detail ? { detail } : {}) }]);
+      return run(definition, advance(state), at, [
+        { stepId: input.stepId, kind: 'send', status: input.outcome, at, ...(detail ? { detail } : {}) },
+      ]);
     }
     case 'facts_loaded': {
       if (state.waiting?.kind !== 'facts') return noChange(state);
@@ -162,24 +172,36 @@ function advance(state: EnrollmentState): EnrollmentState {
 }
 
 function onEvent(definition: JourneyDefinition, state: EnrollmentState, event: JourneyEventInput, at: number): Decision {
-  let next: EnrollmentState = { ...state, eventsSeen: state.eventsSeen.includes(event.type) ? state.eventsSeen : [...state.eventsSeen, event.type] };
+  let next: EnrollmentState = {
+    ...state,
+    eventsSeen: state.eventsSeen.includes(event.type) ? state.eventsSeen : [...state.eventsSeen, event.type],
+  };
   if (event.type === 'survey.answered') {
     const stepId = event.properties.stepId;
     const score = event.properties.score;
-    if (typeof stepId === 'string' && typeof score === 'number') next = { ...next, surveyAnswers: { ...next.surveyAnswers, [stepId]: score } };
+    if (typeof stepId === 'string' && typeof score === 'number')
+      next = { ...next, surveyAnswers: { ...next.surveyAnswers, [stepId]: score } };
   }
   if ((definition.exitEvents as string[]).includes(event.type)) {
     return finish(next, at, 'exited', `exit event ${event.type}`, []);
   }
   const goal = definition.goal;
-  if (goal && goal.event === event.type && next.goalDeadline !== null && at <= next.goalDeadline && matchesFilters(event.properties, goal.where)) {
+  if (
+    goal &&
+    goal.event === event.type &&
+    next.goalDeadline !== null &&
+    at <= next.goalDeadline &&
+    matchesFilters(event.properties, goal.where)
+  ) {
     return finish(next, at, 'goal_reached', `goal ${goal.event}`, []);
   }
   const waiting = next.waiting;
   const step = definition.steps[next.cursor];
   if (waiting?.kind === 'event' && step && 'waitForEvent' in step) {
     if (step.waitForEvent.event === event.type && matchesFilters(event.properties, step.waitForEvent.where)) {
-      return run(definition, advance(next), at, [{ stepId: step.id, kind: 'waitForEvent', status: 'happened', at, detail: { eventId: event.id } }]);
+      return run(definition, advance(next), at, [
+        { stepId: step.id, kind: 'waitForEvent', status: 'happened', at, detail: { eventId: event.id } },
+      ]);
     }
   }
   return { state: next, commands: [], log: [] };
@@ -216,13 +238,18 @@ function run(definition: JourneyDefinition, state: EnrollmentState, at: number, 
   for (;;) {
     const step = definition.steps[current.cursor];
     if (!step) return finish(current, at, 'completed', 'all steps done', entries);
-    if (current.stepsRun >= MAX_STEPS_PER_ENROLLMENT) return finish(current, at, 'exited', 'step limit reached (the journey loops)', entries);
+    if (current.stepsRun >= MAX_STEPS_PER_ENROLLMENT)
+      return finish(current, at, 'exited', 'step limit reached (the journey loops)', entries);
     current = { ...current, stepsRun: current.stepsRun + 1 };
 
     if ('wait' in step) {
       const until = addDuration(at, step.wait.duration, current.timezone);
       entries.push({ stepId: step.id, kind: 'wait', status: 'waiting', at, detail: { until: new Date(until).toISOString() } });
-      return { state: { ...current, waiting: { kind: 'timer', stepId: step.id, until } }, commands: [{ kind: 'sleep_until', stepId: step.id, until }], log: entries };
+      return {
+        state: { ...current, waiting: { kind: 'timer', stepId: step.id, until } },
+        commands: [{ kind: 'sleep_until', stepId: step.id, until }],
+        log: entries,
+      };
     }
     if ('waitUntil' in step) {
       const { from, to, days } = step.waitUntil;
@@ -233,12 +260,26 @@ function run(definition: JourneyDefinition, state: EnrollmentState, at: number, 
         continue;
       }
       entries.push({ stepId: step.id, kind: 'waitUntil', status: 'waiting', at, detail: { until: new Date(until).toISOString() } });
-      return { state: { ...current, waiting: { kind: 'timer', stepId: step.id, until } }, commands: [{ kind: 'sleep_until', stepId: step.id, until }], log: entries };
+      return {
+        state: { ...current, waiting: { kind: 'timer', stepId: step.id, until } },
+        commands: [{ kind: 'sleep_until', stepId: step.id, until }],
+        log: entries,
+      };
     }
     if ('waitForEvent' in step) {
       const until = addDuration(at, step.waitForEvent.timeout, current.timezone);
-      entries.push({ stepId: step.id, kind: 'waitForEvent', status: 'waiting', at, detail: { event: step.waitForEvent.event, until: new Date(until).toISOString() } });
-      return { state: { ...current, waiting: { kind: 'event', stepId: step.id, until } }, commands: [{ kind: 'sleep_until', stepId: step.id, until }], log: entries };
+      entries.push({
+        stepId: step.id,
+        kind: 'waitForEvent',
+        status: 'waiting',
+        at,
+        detail: { event: step.waitForEvent.event, until: new Date(until).toISOString() },
+      });
+      return {
+        state: { ...current, waiting: { kind: 'event', stepId: step.id, until } },
+        commands: [{ kind: 'sleep_until', stepId: step.id, until }],
+        log: entries,
+      };
     }
     if ('send' in step) {
       if (current.group === 'control') {
@@ -252,11 +293,21 @@ function run(definition: JourneyDefinition, state: EnrollmentState, at: number, 
     if ('branch' in step) {
       const needsFacts = step.branch.cases.some((c) => needsCustomerFacts(c.when));
       if (needsFacts && current.facts === null) {
-        return { state: { ...current, stepsRun: current.stepsRun - 1, waiting: { kind: 'facts', stepId: step.id } }, commands: [{ kind: 'load_facts', stepId: step.id }], log: entries };
+        return {
+          state: { ...current, stepsRun: current.stepsRun - 1, waiting: { kind: 'facts', stepId: step.id } },
+          commands: [{ kind: 'load_facts', stepId: step.id }],
+          log: entries,
+        };
       }
       const chosen = step.branch.cases.findIndex((c) => evaluate(c.when, current));
       const target = chosen >= 0 ? (step.branch.cases[chosen]?.goto as string) : step.branch.otherwise;
-      entries.push({ stepId: step.id, kind: 'branch', status: 'taken', at, detail: { case: chosen >= 0 ? chosen : 'otherwise', goto: target } });
+      entries.push({
+        stepId: step.id,
+        kind: 'branch',
+        status: 'taken',
+        at,
+        detail: { case: chosen >= 0 ? chosen : 'otherwise', goto: target },
+      });
       if (target === 'exit') return finish(current, at, 'exited', `branch ${step.id}`, entries);
       const index = target === 'next' ? current.cursor + 1 : definition.steps.findIndex((s) => s.id === target);
       current = { ...current, cursor: index, waiting: null, facts: null };

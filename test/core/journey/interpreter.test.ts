@@ -1,18 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { type JourneyDefinition, validateJourneyDefinition } from '../../../core/journey/definition.ts';
-import { addDuration, decide, initialState } from '../../../core/journey/interpreter.ts';
+import { decide, initialState } from '../../../core/journey/interpreter.ts';
 
-function definition(raw: unknown): JourneyDefinition {
-  const result = validateJourneyDefinition(raw);
+export function definition(raw: Record<string, unknown>): JourneyDefinition {
+  const result = validateJourneyDefinition({ key: 'test-journey', name: 'Test', trigger: { event: 'order.placed' }, ...raw });
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
   return result.definition;
 }
 
 const checkin = definition({
-  key: 'checkin',
-  name: 'Check-in',
-  trigger: { event: 'order.placed' },
   entity: 'order',
+  category: 'transactional',
   steps: [
     { id: 'wait', wait: { duration: 'P3D' } },
     { id: 'email', send: { template: 'checkin' } },
@@ -21,68 +19,147 @@ const checkin = definition({
 });
 
 const start = Date.parse('2026-03-26T09:00:00Z');
+const DAY = 86_400_000;
+const event = (type: string, at: number, properties: Record<string, unknown> = {}) => ({
+  id: `${type}-${at}`,
+  type,
+  occurredAt: at,
+  properties,
+});
 
 describe('the journey interpreter', () => {
   it('waits, then sends, then completes', () => {
-    let state = initialState('Europe/Paris');
-    const started = decide(checkin, state, { kind: 'started', at: start });
+    const started = decide(checkin, initialState({ timezone: 'Europe/Paris', enteredAt: start }), { kind: 'started', at: start });
     expect(started.commands).toEqual([{ kind: 'sleep_until', stepId: 'wait', until: expect.any(Number) }]);
-    state = started.state;
-    const fired = decide(checkin, state, { kind: 'timer_fired', at: start + 3 * 86_400_000 });
-    expect(fired.commands).toEqual([{ kind: 'send', stepId: 'email', template: 'checkin' }]);
-    const sent = decide(checkin, fired.state, { kind: 'sent', at: start + 3 * 86_400_000, stepId: 'email', outcome: 'sent' });
+    const fired = decide(checkin, started.state, { kind: 'timer_fired', at: start + 3 * DAY });
+    expect(fired.commands).toEqual([
+      expect.objectContaining({ kind: 'send', stepId: 'email', template: 'checkin', category: 'transactional', notAfter: start + 5 * DAY }),
+    ]);
+    const sent = decide(checkin, fired.state, { kind: 'send_result', at: start + 3 * DAY, stepId: 'email', outcome: 'sent' });
     expect(sent.commands).toEqual([{ kind: 'complete', outcome: 'completed', reason: 'all steps done' }]);
     expect(sent.state.status).toBe('done');
   });
 
-  it('counts a wait of days in calendar days of the customer, across a DST change', () => {
-    // Paris moves its clocks forward on 29 March 2026: three days after 10:00 is still 10:00 local.
-    const until = addDuration(start, 'P3D', 'Europe/Paris');
-    expect(new Date(until).toISOString()).toBe('2026-03-29T08:00:00.000Z');
-    expect(until - start).toBe(3 * 86_400_000 - 3_600_000);
+  it('counts a wait of days in the customer calendar days, across a DST change', () => {
+    // Paris moves its clocks forward on 29 March 2026: three days after 10:00 local is still 10:00 local.
+    const started = decide(checkin, initialState({ timezone: 'Europe/Paris', enteredAt: start }), { kind: 'started', at: start });
+    const sleep = started.commands[0];
+    expect(sleep?.kind === 'sleep_until' && new Date(sleep.until).toISOString()).toBe('2026-03-29T08:00:00.000Z');
   });
 
   it('ends at once on an exit event, even mid-wait', () => {
-    const started = decide(checkin, initialState('UTC'), { kind: 'started', at: start });
-    const exited = decide(checkin, started.state, {
-      kind: 'event',
-      at: start + 1000,
-      event: { id: 'e', type: 'order.refunded', occurredAt: start, properties: {} },
-    });
+    const started = decide(checkin, initialState({ timezone: 'UTC', enteredAt: start }), { kind: 'started', at: start });
+    const exited = decide(checkin, started.state, { kind: 'event', at: start + 1000, event: event('order.refunded', start) });
     expect(exited.commands).toEqual([{ kind: 'complete', outcome: 'exited', reason: 'exit event order.refunded' }]);
   });
 
   it('ignores an event that is neither an exit nor a goal', () => {
-    const started = decide(checkin, initialState('UTC'), { kind: 'started', at: start });
-    const same = decide(checkin, started.state, {
-      kind: 'event',
-      at: start + 1000,
-      event: { id: 'e', type: 'order.delivered', occurredAt: start, properties: {} },
-    });
+    const started = decide(checkin, initialState({ timezone: 'UTC', enteredAt: start }), { kind: 'started', at: start });
+    const same = decide(checkin, started.state, { kind: 'event', at: start + 1000, event: event('order.delivered', start) });
     expect(same.commands).toEqual([]);
-    expect(same.state).toEqual(started.state);
+    expect(same.state.cursor).toBe(started.state.cursor);
   });
 
-  it('is deterministic: the same inputs give the same decisions', () => {
-    const a = decide(checkin, initialState('Asia/Tokyo'), { kind: 'started', at: start });
-    const b = decide(checkin, initialState('Asia/Tokyo'), { kind: 'started', at: start });
-    expect(a).toEqual(b);
+  it('re-issues a deferred send when its new time comes, with the original deadline', () => {
+    const fired = decide(
+      checkin,
+      decide(checkin, initialState({ timezone: 'UTC', enteredAt: start }), { kind: 'started', at: start }).state,
+      {
+        kind: 'timer_fired',
+        at: start + 3 * DAY,
+      },
+    );
+    const deferred = decide(checkin, fired.state, {
+      kind: 'send_result',
+      at: start + 3 * DAY,
+      stepId: 'email',
+      outcome: 'deferred',
+      until: start + 3 * DAY + 3600_000,
+      reason: 'quiet_hours',
+    });
+    expect(deferred.commands).toEqual([{ kind: 'sleep_until', stepId: 'email', until: start + 3 * DAY + 3600_000 }]);
+    expect(deferred.log[0]).toMatchObject({ status: 'deferred', detail: { reason: 'quiet_hours' } });
+    const again = decide(checkin, deferred.state, { kind: 'timer_fired', at: start + 3 * DAY + 3600_000 });
+    expect(again.commands[0]).toMatchObject({ kind: 'send', stepId: 'email', notAfter: start + 5 * DAY });
   });
-});
 
-describe('journey definitions', () => {
-  it('point at the path of an unknown field', () => {
-    const result = validateJourneyDefinition({ ...checkin, steps: [{ id: 'w', wait: { duraton: 'P1D' } }] });
-    expect(result).toEqual({ ok: false, errors: [expect.objectContaining({ path: 'steps[0]' })] });
+  it('sends nothing to a control enrollment but walks the same path', () => {
+    const started = decide(checkin, initialState({ timezone: 'UTC', group: 'control', enteredAt: start }), { kind: 'started', at: start });
+    const fired = decide(checkin, started.state, { kind: 'timer_fired', at: start + 3 * DAY });
+    expect(fired.commands).toEqual([{ kind: 'complete', outcome: 'completed', reason: 'all steps done' }]);
+    expect(fired.log).toContainEqual(expect.objectContaining({ stepId: 'email', status: 'skipped', detail: { reason: 'holdout' } }));
   });
 
-  it('refuse a duration that is not ISO-8601', () => {
-    const result = validateJourneyDefinition({ ...checkin, steps: [{ id: 'w', wait: { duration: '3 days' } }] });
-    expect(result.ok).toBe(false);
+  it('ends with the goal when the goal event arrives in its window, and not after', () => {
+    const winback = definition({
+      trigger: { inactivity: { noOrderFor: 'P60D' } },
+      goal: { event: 'order.placed', within: 'P30D' },
+      steps: [{ id: 'wait', wait: { duration: 'P60D' } }],
+    });
+    const started = decide(winback, initialState({ timezone: 'UTC', enteredAt: start }), { kind: 'started', at: start });
+    const goal = decide(winback, started.state, { kind: 'event', at: start + 10 * DAY, event: event('order.placed', start + 10 * DAY) });
+    expect(goal.commands).toEqual([{ kind: 'complete', outcome: 'goal_reached', reason: 'goal order.placed' }]);
+    const late = decide(winback, started.state, { kind: 'event', at: start + 31 * DAY, event: event('order.placed', start + 31 * DAY) });
+    expect(late.commands).toEqual([]);
   });
 
-  it('refuse two steps with the same id', () => {
-    const result = validateJourneyDefinition({ ...checkin, steps: [checkin.steps[0], checkin.steps[0]] });
-    expect(result).toEqual({ ok: false, errors: [{ path: 'steps[1].id', message: "repeats 'wait'" }] });
+  it('branches on a survey answer', () => {
+    const survey = definition({
+      steps: [
+        { id: 'ask', send: { template: 'checkin', survey: { kind: 'csat' } } },
+        { id: 'answer', waitForEvent: { event: 'survey.answered', timeout: 'P3D' } },
+        { id: 'route', branch: { cases: [{ when: { survey: { step: 'ask', score: { lte: 2 } } }, goto: 'recover' }], otherwise: 'exit' } },
+        { id: 'recover', alert: { kind: 'detractor', title: 'Unhappy customer' } },
+      ],
+    });
+    let d = decide(survey, initialState({ timezone: 'UTC', enteredAt: start }), { kind: 'started', at: start });
+    d = decide(survey, d.state, { kind: 'send_result', at: start, stepId: 'ask', outcome: 'sent' });
+    expect(d.commands[0]).toMatchObject({ kind: 'sleep_until', stepId: 'answer' });
+    const unhappy = decide(survey, d.state, {
+      kind: 'event',
+      at: start + 3600_000,
+      event: event('survey.answered', start, { stepId: 'ask', score: 1 }),
+    });
+    expect(unhappy.commands).toEqual([{ kind: 'alert', stepId: 'recover', alertKind: 'detractor', title: 'Unhappy customer' }]);
+    const happy = decide(survey, d.state, {
+      kind: 'event',
+      at: start + 3600_000,
+      event: event('survey.answered', start, { stepId: 'ask', score: 5 }),
+    });
+    expect(happy.commands).toEqual([{ kind: 'complete', outcome: 'exited', reason: 'branch route' }]);
+    const silent = decide(survey, d.state, { kind: 'timer_fired', at: start + 3 * DAY });
+    expect(silent.commands[0]).toMatchObject({ kind: 'complete', outcome: 'exited' });
+  });
+
+  it('asks for fresh customer facts before a branch on the churn band', () => {
+    const banded = definition({
+      steps: [
+        { id: 'route', branch: { cases: [{ when: { churnBand: { in: ['high'] } }, goto: 'alert' }], otherwise: 'exit' } },
+        { id: 'alert', alert: { kind: 'at_risk', title: 'At risk' } },
+      ],
+    });
+    const started = decide(banded, initialState({ timezone: 'UTC', enteredAt: start }), { kind: 'started', at: start });
+    expect(started.commands).toEqual([{ kind: 'load_facts', stepId: 'route' }]);
+    const loaded = decide(banded, started.state, {
+      kind: 'facts_loaded',
+      at: start,
+      facts: { churnBand: 'high', attributes: {}, tags: [] },
+    });
+    expect(loaded.commands).toEqual([{ kind: 'alert', stepId: 'alert', alertKind: 'at_risk', title: 'At risk' }]);
+  });
+
+  it('stops a journey that loops forever', () => {
+    const loop = definition({
+      steps: [
+        { id: 'a', branch: { cases: [{ when: { tag: 'never' }, goto: 'b' }], otherwise: 'b' } },
+        { id: 'b', branch: { cases: [{ when: { tag: 'never' }, goto: 'a' }], otherwise: 'a' } },
+      ],
+    });
+    let d = decide(loop, initialState({ timezone: 'UTC', enteredAt: start }), { kind: 'started', at: start });
+    d = decide(loop, d.state, { kind: 'facts_loaded', at: start, facts: { churnBand: null, attributes: {}, tags: [] } });
+    for (let i = 0; i < 1000 && d.commands[0]?.kind === 'load_facts'; i++) {
+      d = decide(loop, d.state, { kind: 'facts_loaded', at: start, facts: { churnBand: null, attributes: {}, tags: [] } });
+    }
+    expect(d.commands[0]).toMatchObject({ kind: 'complete', outcome: 'exited', reason: expect.stringContaining('loops') });
   });
 });

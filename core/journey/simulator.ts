@@ -1,0 +1,176 @@
+// The simulator: the same interpreter the workflow runs, driven by a virtual clock. A definition and a
+// customer (profile, future events at offsets, survey answers) in; the timeline of what would happen
+// out: which messages at which local times, what was deferred or skipped by policy and why, where the
+// branches went, and when the goal or an exit ended it.
+import { Duration } from 'luxon';
+import { decideSend, defaultPolicies, type SendPolicies } from '../policy/send-policy.ts';
+import { localIso } from '../time/local-time.ts';
+import type { JourneyDefinition } from './definition.ts';
+import {
+  type Command,
+  type CustomerFacts,
+  type Decision,
+  decide,
+  type EnrollmentState,
+  initialState,
+  type JourneyEventInput,
+  type JourneyInput,
+  type StepLogEntry,
+} from './interpreter.ts';
+
+export type SimulatedEvent = { at: number; type: string; properties?: Record<string, unknown>; id?: string };
+
+export type SimulationInput = {
+  definition: JourneyDefinition;
+  customer: {
+    timezone: string;
+    consent?: Record<string, unknown>;
+    churnBand?: 'low' | 'medium' | 'high' | null;
+    attributes?: Record<string, unknown>;
+    tags?: string[];
+    suppressed?: boolean;
+  };
+  start: number;
+  days: number;
+  group?: 'treatment' | 'control';
+  /** Events that will happen during the simulation (absolute times). */
+  events?: SimulatedEvent[];
+  /** Survey answers by send step id, given this long after the send (default one hour). */
+  surveyAnswers?: Record<string, number>;
+  answerDelay?: string;
+  /** Marketing emails the customer already received (for the frequency cap). */
+  messageHistory?: number[];
+  policies?: SendPolicies;
+};
+
+export type TimelineEntry = StepLogEntry & { local: string };
+export type SimulationResult = {
+  timeline: TimelineEntry[];
+  sent: { stepId: string; template: string; at: number; local: string }[];
+  outcome: 'completed' | 'exited' | 'goal_reached' | 'running';
+  endedAt: number | null;
+};
+
+export function simulate(input: SimulationInput): SimulationResult {
+  const { definition, customer } = input;
+  const zone = customer.timezone;
+  const horizon = input.start + input.days * 86_400_000;
+  const policies: SendPolicies = { ...(input.policies ?? defaultPolicies) };
+  if (definition.policies?.quietHours !== undefined) policies.quietHours = definition.policies.quietHours;
+  const answerDelay = Duration.fromISO(input.answerDelay ?? 'PT1H').toMillis();
+  const queue: JourneyEventInput[] = (input.events ?? [])
+    .map((event, index) => ({ id: event.id ?? `sim-${index}`, type: event.type, occurredAt: event.at, properties: event.properties ?? {} }))
+    .sort((a, b) => a.occurredAt - b.occurredAt);
+  const history = [...(input.messageHistory ?? [])];
+  const facts: CustomerFacts = {
+    churnBand: customer.churnBand ?? null,
+    attributes: { ...customer.attributes },
+    tags: [...(customer.tags ?? [])],
+  };
+  const timeline: TimelineEntry[] = [];
+  const sent: SimulationResult['sent'] = [];
+
+  let state: EnrollmentState = initialState({ timezone: zone, group: input.group ?? 'treatment', enteredAt: input.start });
+  const apply = (next: JourneyInput): Decision => {
+    const decision = decide(definition, state, next);
+    state = decision.state;
+    for (const entry of decision.log) timeline.push({ ...entry, local: localIso(entry.at, zone) });
+    return decision;
+  };
+  const enqueue = (event: JourneyEventInput) => {
+    queue.push(event);
+    queue.sort((a, b) => a.occurredAt - b.occurredAt);
+  };
+
+  let decision = apply({ kind: 'started', at: input.start });
+  let clock = input.start;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const command: Command | undefined = decision.commands[0];
+    const nextEvent = queue[0];
+    if (!command || command.kind === 'sleep_until') {
+      const until = command?.kind === 'sleep_until' ? command.until : Number.POSITIVE_INFINITY;
+      if (nextEvent && nextEvent.occurredAt <= until && nextEvent.occurredAt <= horizon) {
+        queue.shift();
+        clock = Math.max(clock, nextEvent.occurredAt);
+        const next = apply({ kind: 'event', at: clock, event: nextEvent });
+        if (next.commands.length > 0) decision = next;
+        continue;
+      }
+      if (until > horizon) break;
+      clock = until;
+      decision = apply({ kind: 'timer_fired', at: clock });
+      continue;
+    }
+    switch (command.kind) {
+      case 'send': {
+        const suppressed = customer.suppressed === true;
+        const noConsent = command.category === 'marketing' && customer.consent?.marketing !== true;
+        if (suppressed || noConsent) {
+          decision = apply({
+            kind: 'send_result',
+            at: clock,
+            stepId: command.stepId,
+            outcome: 'skipped',
+            reason: suppressed ? 'suppressed' : 'no_marketing_consent',
+          });
+          break;
+        }
+        const verdict = decideSend({
+          at: clock,
+          zone,
+          notAfter: command.notAfter,
+          category: command.category,
+          priority: command.priority,
+          history: history.map((at) => ({ at, priority: 100 })),
+          policies,
+        });
+        if (verdict.kind === 'defer') {
+          decision = apply({
+            kind: 'send_result',
+            at: clock,
+            stepId: command.stepId,
+            outcome: 'deferred',
+            until: verdict.until,
+            reason: verdict.reason,
+          });
+          break;
+        }
+        if (verdict.kind === 'skip') {
+          decision = apply({ kind: 'send_result', at: clock, stepId: command.stepId, outcome: 'skipped', reason: verdict.reason });
+          break;
+        }
+        if (command.category === 'marketing') history.push(clock);
+        sent.push({ stepId: command.stepId, template: command.template, at: clock, local: localIso(clock, zone) });
+        const answer = input.surveyAnswers?.[command.stepId];
+        if (command.survey && answer !== undefined) {
+          enqueue({
+            id: `answer-${command.stepId}`,
+            type: 'survey.answered',
+            occurredAt: clock + answerDelay,
+            properties: { stepId: command.stepId, score: answer },
+          });
+        }
+        decision = apply({ kind: 'send_result', at: clock, stepId: command.stepId, outcome: 'sent' });
+        break;
+      }
+      case 'alert':
+        decision = apply({ kind: 'effect_done', at: clock, stepId: command.stepId });
+        break;
+      case 'set':
+        if (command.tag && !facts.tags.includes(command.tag)) facts.tags.push(command.tag);
+        if (command.attribute) facts.attributes[command.attribute] = command.value;
+        decision = apply({ kind: 'effect_done', at: clock, stepId: command.stepId });
+        break;
+      case 'load_facts':
+        decision = apply({
+          kind: 'facts_loaded',
+          at: clock,
+          facts: { ...facts, tags: [...facts.tags], attributes: { ...facts.attributes } },
+        });
+        break;
+      case 'complete':
+        return { timeline, sent, outcome: command.outcome, endedAt: clock };
+    }
+  }
+  return { timeline, sent, outcome: 'running', endedAt: null };
+}
