@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { type Config, ConfigError, loadConfig } from '../runtime/config.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { registerChurnCommands } from './churn-command.ts';
 
 class UsageError extends Error {}
 /** Set by commands that finish; long-running ones (start, api, worker) keep the process alive. */
@@ -125,6 +126,13 @@ program
     await runBenchmarks({ only: options.only?.split(',').map((name) => name.trim()) });
     finished = true;
   });
+
+registerChurnCommands(program, {
+  usageError: (message) => new UsageError(message),
+  finished: () => {
+    finished = true;
+  },
+});
 
 function sentence(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

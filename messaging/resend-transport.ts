@@ -65,7 +65,14 @@ const permanentCodes = new Set([
 ]);
 // The account or the configuration is wrong (key, base URL): not this email's fault. Retried, so that
 // the email goes out once an operator fixes it instead of being marked failed.
-const configurationCodes = new Set(['missing_api_key', 'invalid_api_key', 'restricted_api_key', 'invalid_access', 'not_found', 'method_not_allowed']);
+const configurationCodes = new Set([
+  'missing_api_key',
+  'invalid_api_key',
+  'restricted_api_key',
+  'invalid_access',
+  'not_found',
+  'method_not_allowed',
+]);
 
 /**
  * How to treat a Resend error.
@@ -152,7 +159,8 @@ export class ResendTransport implements EmailTransport {
   private readonly timeoutMs: number;
 
   constructor(apiKey: string, options: ResendTransportOptions = {}) {
-    const baseUrl = options.baseUrl?.replace(/\/+$/, '');
+    // What the SDK would do by itself (RESEND_BASE_URL, read now), minus a trailing slash it would keep.
+    const baseUrl = (options.baseUrl ?? process.env['RESEND_BASE_URL'])?.replace(/\/+$/, '');
     this.client = new Resend(apiKey, baseUrl ? { baseUrl } : undefined);
     this.timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   }
@@ -208,7 +216,10 @@ export class ResendTransport implements EmailTransport {
       const refused = new Map((data.errors ?? []).map((item) => [item.index, item.message]));
       const ids = data.data ?? [];
       if (ids.length !== chunk.length - refused.size) {
-        throw ApplicationFailure.retryable(`Resend answered ${ids.length} ids for ${chunk.length - refused.size} accepted emails`, 'ResendUnavailable');
+        throw ApplicationFailure.retryable(
+          `Resend answered ${ids.length} ids for ${chunk.length - refused.size} accepted emails`,
+          'ResendUnavailable',
+        );
       }
       let next = 0;
       chunk.forEach((email, index) => {

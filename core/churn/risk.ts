@@ -362,7 +362,7 @@ function validateConfig(config: RiskConfig): void {
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const percent = (p: number) => `${Math.round(p * 100)}%`;
+const percent = (p: number) => (p > 0 && p < 0.005 ? 'under 1%' : p < 1 && p > 0.995 ? 'over 99%' : `${Math.round(p * 100)}%`);
 const days = (d: number) => Math.round(d);
 
 interface Raw {
@@ -410,7 +410,10 @@ export function scoreChurnRisk(input: RiskInput, config: Partial<RiskConfig> = {
       factor: 'quiet',
       points: MAX_POINTS.quiet * quiet,
       value: quiet,
-      reason: `Expected to place ${model.expectedOrders90.toFixed(1)} orders in the next 90 days (${percent(model.pOrder90)} chance of any)`,
+      reason:
+        model.expectedOrders90 < 0.05
+          ? `Unlikely to order in the next 90 days (${percent(model.pOrder90)} chance)`
+          : `Expected to place ${model.expectedOrders90.toFixed(1)} orders in the next 90 days (${percent(model.pOrder90)} chance of any)`,
     });
   } else {
     raw.push({ factor: 'dropout', points: 0, value: null, reason: null }, { factor: 'quiet', points: 0, value: null, reason: null });

@@ -238,8 +238,8 @@ function checkReferences(definition: JourneyDefinition): DefinitionError[] {
     if ('survey' in condition && !surveySteps.has(condition.survey.step)) {
       errors.push({ path: `${path}.survey.step`, message: `'${condition.survey.step}' is not a send step with a survey` });
     }
-    if ('all' in condition) condition.all.forEach((c, i) => visitConditions(c, `${path}.all[${i}]`));
-    if ('any' in condition) condition.any.forEach((c, i) => visitConditions(c, `${path}.any[${i}]`));
+    if ('all' in condition) for (const [i, c] of condition.all.entries()) visitConditions(c, `${path}.all[${i}]`);
+    if ('any' in condition) for (const [i, c] of condition.any.entries()) visitConditions(c, `${path}.any[${i}]`);
     if ('not' in condition) visitConditions(condition.not, `${path}.not`);
   };
   definition.steps.forEach((step, index) => {

@@ -111,13 +111,13 @@ export function decide(definition: JourneyDefinition, state: EnrollmentState, in
       if (waiting.kind === 'send_deferred') {
         const step = definition.steps[state.cursor];
         if (!step || !('send' in step)) return noChange(state);
-        return issueSend(definition, { ...state, waiting: null }, step, at, waiting.notAfter, []);
+        return issueSend(definition, { ...state, waiting: null }, step, waiting.notAfter, []);
       }
       return noChange(state);
     }
     case 'send_result': {
       const waiting = state.waiting;
-      if (!waiting || waiting.kind !== 'send' || waiting.stepId !== input.stepId) return noChange(state);
+      if (waiting?.kind !== 'send' || waiting.stepId !== input.stepId) return noChange(state);
       if (input.outcome === 'deferred' && input.until !== undefined) {
         return {
           state: { ...state, waiting: { kind: 'send_deferred', stepId: input.stepId, until: input.until, notAfter: waiting.notAfter } },
@@ -211,7 +211,6 @@ function issueSend(
   definition: JourneyDefinition,
   state: EnrollmentState,
   step: Extract<JourneyStep, { send: unknown }>,
-  at: number,
   notAfter: number,
   log: StepLogEntry[],
 ): Decision {
@@ -288,7 +287,7 @@ function run(definition: JourneyDefinition, state: EnrollmentState, at: number, 
         continue;
       }
       const notAfter = at + Duration.fromISO(step.send.maxDelay).toMillis();
-      return issueSend(definition, current, step, at, notAfter, entries);
+      return issueSend(definition, current, step, notAfter, entries);
     }
     if ('branch' in step) {
       const needsFacts = step.branch.cases.some((c) => needsCustomerFacts(c.when));

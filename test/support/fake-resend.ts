@@ -321,7 +321,11 @@ export class FakeResend {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`fake Resend: waited ${timeoutMs} ms for ${what}; saw ${this.emailRequests().length} requests, ${this.delivered.length} delivered`));
+        reject(
+          new Error(
+            `fake Resend: waited ${timeoutMs} ms for ${what}; saw ${this.emailRequests().length} requests, ${this.delivered.length} delivered`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(check);
     });
@@ -505,7 +509,12 @@ export class FakeResend {
 
   private authenticate(authorization: string | undefined): ResendErrorBody | undefined {
     const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
-    if (!match?.[1]) return errorBody(401, 'missing_api_key', 'Missing API key in the authorization header. Include the following header Authorization: Bearer YOUR_API_KEY in the request.');
+    if (!match?.[1])
+      return errorBody(
+        401,
+        'missing_api_key',
+        'Missing API key in the authorization header. Include the following header Authorization: Bearer YOUR_API_KEY in the request.',
+      );
     if (match[1].trim() !== this.apiKey) return errorBody(403, 'invalid_api_key', 'API key is invalid');
     return undefined;
   }
@@ -528,7 +537,8 @@ export class FakeResend {
   }
 
   private processBatch(body: unknown, record: FakeResendRequest, permissive: boolean): Outcome {
-    if (!Array.isArray(body)) return { status: 422, body: errorBody(422, 'validation_error', 'The request body must be an array of emails.') };
+    if (!Array.isArray(body))
+      return { status: 422, body: errorBody(422, 'validation_error', 'The request body must be an array of emails.') };
     if (body.length === 0) return { status: 422, body: errorBody(422, 'validation_error', 'The batch must contain at least 1 email.') };
     if (body.length > maxBatch) {
       return { status: 422, body: errorBody(422, 'validation_error', `The batch can contain at most ${maxBatch} emails.`) };
@@ -551,7 +561,10 @@ export class FakeResend {
       this.deliver(id, email as Record<string, unknown>, record, true);
       data.push({ id });
     });
-    return { status: 200, body: permissive ? { data, errors: errors.map(({ index, error }) => ({ index, message: error.message })) } : { data } };
+    return {
+      status: 200,
+      body: permissive ? { data, errors: errors.map(({ index, error }) => ({ index, message: error.message })) } : { data },
+    };
   }
 
   private deliver(id: string, email: Record<string, unknown>, record: FakeResendRequest, batch: boolean): void {
@@ -598,15 +611,22 @@ export class FakeResend {
         return errorBody(422, 'validation_error', `The \`${field}\` field must be a \`string\` or an array of strings.`);
       }
       if (field === 'to' && list.length === 0) return errorBody(422, 'missing_required_field', 'Missing `to` field.');
-      if (list.length > maxRecipients) return errorBody(422, 'validation_error', `The \`${field}\` field can contain at most ${maxRecipients} addresses.`);
+      if (list.length > maxRecipients)
+        return errorBody(422, 'validation_error', `The \`${field}\` field can contain at most ${maxRecipients} addresses.`);
       if (list.some((item) => !addressPattern.test((item as string).trim()))) return invalidAddress(field);
     }
     for (const field of ['subject', 'html', 'text']) {
-      if (e[field] !== undefined && typeof e[field] !== 'string') return errorBody(422, 'validation_error', `The \`${field}\` field must be a \`string\`.`);
+      if (e[field] !== undefined && typeof e[field] !== 'string')
+        return errorBody(422, 'validation_error', `The \`${field}\` field must be a \`string\`.`);
     }
     if (e['headers'] !== undefined) {
       const headers = e['headers'];
-      if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
+      if (
+        typeof headers !== 'object' ||
+        headers === null ||
+        Array.isArray(headers) ||
+        Object.values(headers).some((v) => typeof v !== 'string')
+      ) {
         return errorBody(422, 'validation_error', 'The `headers` field must be an object of string values.');
       }
     }
@@ -616,7 +636,11 @@ export class FakeResend {
         Array.isArray(tags) &&
         tags.every((tag: unknown) => {
           const t = tag as { name?: unknown; value?: unknown } | null;
-          return typeof t?.name === 'string' && tagPattern.test(t.name) && (t.value === undefined || (typeof t.value === 'string' && tagPattern.test(t.value)));
+          return (
+            typeof t?.name === 'string' &&
+            tagPattern.test(t.name) &&
+            (t.value === undefined || (typeof t.value === 'string' && tagPattern.test(t.value)))
+          );
         });
       if (!valid) {
         return errorBody(
@@ -626,8 +650,10 @@ export class FakeResend {
         );
       }
     }
-    if (inBatch && e['attachments'] !== undefined) return errorBody(422, 'validation_error', 'Attachments are not supported in batch emails.');
-    if (inBatch && e['scheduled_at'] !== undefined) return errorBody(422, 'validation_error', '`scheduled_at` is not supported in batch emails.');
+    if (inBatch && e['attachments'] !== undefined)
+      return errorBody(422, 'validation_error', 'Attachments are not supported in batch emails.');
+    if (inBatch && e['scheduled_at'] !== undefined)
+      return errorBody(422, 'validation_error', '`scheduled_at` is not supported in batch emails.');
     for (const field of ['to', 'cc', 'bcc']) {
       for (const address of addresses(e[field])) {
         const rejection = this.rejections.get(bareAddress(address));

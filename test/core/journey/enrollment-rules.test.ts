@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CustomerSnapshot, eventTriggers, ineligibility, reentry } from '../../../core/journey/enrollment-rules.ts';
-import { definition } from './interpreter.test.ts';
+import { definition } from '../../support/journeys.ts';
 
 const DAY = 86_400_000;
 const now = Date.parse('2026-06-01T10:00:00Z');

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type JourneyDefinition, validateJourneyDefinition } from '../../../core/journey/definition.ts';
 import { decide, initialState } from '../../../core/journey/interpreter.ts';
-
-export function definition(raw: Record<string, unknown>): JourneyDefinition {
-  const result = validateJourneyDefinition({ key: 'test-journey', name: 'Test', trigger: { event: 'order.placed' }, ...raw });
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  return result.definition;
-}
+import { definition } from '../../support/journeys.ts';
 
 const checkin = definition({
   entity: 'order',

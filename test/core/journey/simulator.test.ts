@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../../core/journey/simulator.ts';
-import { definition } from './interpreter.test.ts';
+import { definition } from '../../support/journeys.ts';
 
 const DAY = 86_400_000;
 const winback = definition({
