@@ -1,9 +1,11 @@
 // Activities of the journey workflow. Each one is safe to run twice: its writes are keyed by
 // uniqueness in the database (workflow id, enrollment + seq, enrollment + step), and the email
 // provider dedupes on the message id.
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { JourneyDefinition } from '../core/journey/definition.ts';
 import type { CustomerFacts, Outcome, SendOutcome, StepLogEntry } from '../core/journey/interpreter.ts';
+import { signToken } from '../core/messaging/tokens.ts';
 import { decideSend, defaultPolicies, type SendPolicies } from '../core/policy/send-policy.ts';
 import type { TemplateStore } from '../messaging/template-store.ts';
 import { type EmailTransport, PermanentSendError } from '../messaging/transport.ts';
@@ -12,6 +14,10 @@ import type { Database, Prisma } from '../runtime/database.ts';
 export type ActivityConfig = {
   /** Quiet hours and caps across all journeys (a journey may override quiet hours). */
   policies?: SendPolicies;
+  /** Signs survey and unsubscribe links. */
+  secret: string;
+  /** Base of links in emails. */
+  publicUrl: string;
   emailFrom: string;
   defaultTimezone: string;
   defaultLocale: string;
@@ -72,6 +78,19 @@ const finalOutcome: Record<string, SendResult['outcome'] | undefined> = {
 };
 
 export function createJourneyActivities({ db, transport, templates, config }: ActivityDeps) {
+  function surveyLinks(kind: 'csat' | 'nps', messageId: string) {
+    const scores = kind === 'csat' ? [1, 2, 3, 4, 5] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    return {
+      kind,
+      question: kind === 'csat' ? 'How happy are you with your order?' : 'How likely are you to recommend us to a friend?',
+      options: scores.map((score) => ({
+        score,
+        label: String(score),
+        url: `${config.publicUrl}/s/${signToken(config.secret, 'survey', { m: messageId, s: score })}`,
+      })),
+    };
+  }
+
   /** Consent and suppression, checked just before the provider call: never sent, and why. */
   async function reasonNotToSend(
     customer: { email: string | null; consent: unknown },
@@ -155,11 +174,16 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
         const order = enrollment.entityKey.startsWith('order:')
           ? await db.order.findUnique({ where: { externalId: enrollment.entityKey.slice('order:'.length) } })
           : null;
+        // The id exists before the row so that links in the email can name it; a retry that finds the
+        // row already written keeps the row's id and content.
+        const messageId = randomUUID();
+        const owner = customer.ownerId ? await db.staffUser.findUnique({ where: { id: customer.ownerId } }) : null;
         const rendered = skipReason
           ? { subject: null, html: null, text: null }
           : template.compiled.render({
               locale,
               timezone,
+              category,
               customer: { name: customer.name ?? '', email: customer.email ?? '', attributes: customer.attributes },
               order: order
                 ? {
@@ -170,7 +194,10 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
                     placedAt: order.placedAt,
                   }
                 : null,
-              business: { name: config.businessName, address: config.businessAddress },
+              owner: { name: owner?.name ?? `The ${config.businessName} team` },
+              business: { name: config.businessName, address: config.businessAddress, reviewUrl: `${config.publicUrl}/review` },
+              links: { unsubscribe: `${config.publicUrl}/u/${signToken(config.secret, 'unsubscribe', { c: customer.id })}` },
+              ...(input.survey ? { survey: surveyLinks(input.survey, messageId) } : {}),
             });
         // Policy check and the message row in one transaction, serialised per customer: two journeys
         // sending at the same moment cannot both take the last slot of the cap.
@@ -208,12 +235,14 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
           }
           const row = await tx.message.create({
             data: {
+              id: messageId,
               enrollmentId: enrollment.id,
               stepKey: input.stepId,
               customerId: customer.id,
               template: input.template,
               locale,
               category,
+              surveyKind: input.survey,
               toAddress: customer.email,
               ...rendered,
               status,

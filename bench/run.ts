@@ -1,10 +1,12 @@
 // `npm run bench`: every benchmark prints its figures beside a baseline measured in the same run, as
 // a ratio, so results compare across machines. Figures are also written to bench-results.json.
 import { writeFile } from 'node:fs/promises';
+import { benchChurn } from './churn.ts';
 import { benchIngestion } from './ingestion.ts';
 import { benchStartup } from './startup.ts';
 
 const benchmarks: Record<string, () => Promise<Record<string, number>>> = {
+  churn: benchChurn,
   ingestion: benchIngestion,
   startup: benchStartup,
 };

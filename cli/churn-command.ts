@@ -4,8 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { BgNbdParams } from '../core/churn/bgnbd.ts';
-import type { Transaction } from '../core/churn/summary.ts';
-import type { TimeUnit } from '../core/churn/summary.ts';
+import type { TimeUnit, Transaction } from '../core/churn/summary.ts';
 
 export interface ChurnCommandHooks {
   /** Builds the error that the CLI reports as bad input: exit code 2 and `aftercare: <message>`. */
@@ -261,7 +260,18 @@ async function scoreCommand(data: LoadedTransactions, format: 'table' | 'csv', l
 
   const bands = { high: 0, medium: 0, low: 0 };
   for (const { result } of scored) bands[result.band]++;
-  const header = ['customer', 'orders', 'last order', 'days since', 'P(alive)', 'E[orders 90d]', 'next order', 'risk', 'band', 'top reason'];
+  const header = [
+    'customer',
+    'orders',
+    'last order',
+    'days since',
+    'P(alive)',
+    'E[orders 90d]',
+    'next order',
+    'risk',
+    'band',
+    'top reason',
+  ];
   const rows = shown.map(({ customer, rhythm, result }) => [
     customer.customerId,
     String(rhythm.orderDays),
@@ -278,7 +288,9 @@ async function scoreCommand(data: LoadedTransactions, format: 'table' | 'csv', l
   const numeric = new Set([1, 3, 4, 5, 7]);
   const format_ = (cells: string[]) =>
     cells
-      .map((cell, c) => (c === cells.length - 1 ? cell : numeric.has(c) ? cell.padStart(widths[c] as number) : cell.padEnd(widths[c] as number)))
+      .map((cell, c) =>
+        c === cells.length - 1 ? cell : numeric.has(c) ? cell.padStart(widths[c] as number) : cell.padEnd(widths[c] as number),
+      )
       .join('  ');
   const source =
     choice.source === 'fit'
@@ -287,10 +299,12 @@ async function scoreCommand(data: LoadedTransactions, format: 'table' | 'csv', l
   const lines = [
     describeInput(data, summary.customers.length + summary.excludedCustomerIds.length),
     `Scored ${int(scored.length)} customers as of ${isoDay(now)} with ${source}`,
-    `Typical gap between orders: ${typicalGapDays === null ? 'unknown (nobody ordered twice)' : `${fixed(typicalGapDays, 0)} days`}; time: fit ${fixed(t1 - t0, 0)} ms, scoring ${fixed(t2 - t1, 0)} ms (${int(scored.length / Math.max((t2 - t1) / 1000, 1e-9))} customers/s)`,
+    `Typical gap between orders: ${typicalGapDays === null ? 'unknown (nobody ordered twice)' : `${fixed(typicalGapDays, 0)} day${Math.round(typicalGapDays) === 1 ? '' : 's'}`}; time: fit ${fixed(t1 - t0, 0)} ms, scoring ${fixed(t2 - t1, 0)} ms (${int(scored.length / Math.max((t2 - t1) / 1000, 1e-9))} customers/s)`,
     `Bands: high ${int(bands.high)}, medium ${int(bands.medium)}, low ${int(bands.low)}`,
     '',
-    limit > 0 && scored.length > limit ? `The ${int(shown.length)} most at risk (--limit 0 for all, --format csv for a file):` : 'Customers by risk:',
+    limit > 0 && scored.length > limit
+      ? `The ${int(shown.length)} most at risk (--limit 0 for all, --format csv for a file):`
+      : 'Customers by risk:',
     format_(header),
     ...rows.map(format_),
   ];
@@ -313,7 +327,8 @@ async function evaluateCommand(data: LoadedTransactions, hooks: ChurnCommandHook
   const fitMs = performance.now() - t0;
   const evaluation = evaluateHoldout(choice.params, summary.customers, summary.holdoutLength, data.unit);
   const holdoutStart = isoDay(new Date(Date.parse(isoDay(data.calibrationEnd)) + 86_400_000));
-  const change = evaluation.totalActual > 0 ? (100 * (evaluation.totalPredicted - evaluation.totalActual)) / evaluation.totalActual : Number.NaN;
+  const change =
+    evaluation.totalActual > 0 ? (100 * (evaluation.totalPredicted - evaluation.totalActual)) / evaluation.totalActual : Number.NaN;
   const excluded = summary.excludedCustomerIds.length;
   const lines = [
     describeInput(data, summary.customers.length + excluded),

@@ -57,7 +57,7 @@ export class EventRouter {
       const customer = customerById.get(event.customerRowId);
       const signalled = new Set<string>();
       for (const journey of journeys) {
-        if (!customer || !eventTriggers(journey.definition, event)) continue;
+        if (!customer || !eventTriggers(journey.definition, { ...event, occurredAt: event.occurredAt.getTime() }, Date.now())) continue;
         const entityKey = entityKeyFor(journey.definition, event.properties);
         if (entityKey === null) continue;
         if (ineligibility(journey.definition, snapshot(customer)) !== null) continue;

@@ -87,10 +87,13 @@ export class Engine {
   }
 
   transport(db: Database): EmailTransport {
-    return this.config.resendApiKey ? new ResendTransport(this.config.resendApiKey) : new OutboxTransport(db);
+    return this.config.resendApiKey
+      ? new ResendTransport(this.config.resendApiKey, this.config.resendBaseUrl ? { baseUrl: this.config.resendBaseUrl } : {})
+      : new OutboxTransport(db);
   }
 
   async worker(db: Database, address: string, client: Client): Promise<Worker> {
+    const secret = await loadOrCreateSecret(this.config.dataDir, this.config.secret);
     const connection = await NativeConnection.connect({ address });
     const worker = await createAftercareWorker({
       connection,
@@ -99,6 +102,8 @@ export class Engine {
       db,
       transport: this.transport(db),
       activityConfig: {
+        secret,
+        publicUrl: this.config.publicUrl,
         emailFrom: this.config.emailFrom,
         defaultTimezone: this.config.defaultTimezone,
         defaultLocale: this.config.defaultLocale,

@@ -7,28 +7,29 @@
 //   factor       measure                                                          max points
 //   dropout      1 - P(alive)                                             × 30     30
 //   quiet        P(no order in the next 90 days) = 1 - P(alive)·(1 - ((α+T)/(α+T+h))^(r+x))
-//                                                                          × 20     20
+//                (h = 90 days in the model's unit)                         × 20     20
 //   overdue      ratio = days since the last order / usual gap between orders;
 //                clamp((ratio - 1) / 2, 0, 1)                              × 40     40
 //                (usual gap = the customer's own mean gap (first to last order / repeat orders) with
 //                2+ order days; the business's typical gap for one-order customers; no points otherwise)
-//   detractor    worst survey answer in the last 90 days: CSAT 1 or NPS 0-3 = 25;
-//                CSAT 2 or NPS 4-6 = 15                                             25
+//   detractor    worst survey answer in the last 90 days: CSAT 1 or NPS 0-3 = 30;
+//                CSAT 2 or NPS 4-6 = 15                                             30
 //   tickets      5 per open support ticket                                          10
 //   refunds      5 per refund in the last 90 days                                   10
 //   engagement   email opens + clicks in the latest window vs the window before (equal lengths; only
 //                with 3+ interactions before): drop = 1 - recent/previous;
 //                clamp((drop - 0.25) / 0.75, 0, 1)                         × 10     10
 //
-//   raw = Σ points (at most 145); model score = min(raw, 100), each contribution scaled by 100/raw when
+//   raw = Σ points (at most 150); model score = min(raw, 100), each contribution scaled by 100/raw when
 //   raw > 100, so the contributions always add up to the model score. Contributions are rounded to 0.1
 //   point by largest remainder, so their sum is exactly the (0.1-rounded) score.
 //   band: score >= 60 high, >= 30 medium, else low (thresholds configurable).
+//   reasons: the factors worth 3 points or more, largest first, at most 3, as plain sentences.
 //
 // P(alive), P(no order in 90 days), the expected orders in 90 days and the median next-order date come from
 // the BG/NBD model (bgnbd.ts) at `now` (x = repeat order days, T = time since the first order day, in the
-// model's unit). The weights make the three archetypes land where a success manager expects: a regular who
-// just ordered scores ~5 (low), the same regular three gaps overdue ~65 (high, overdue alone gives 40), a
+// model's unit). The weights make the three archetypes land where a success manager expects (on the CDNOW
+// parameters, 12 orders 30 days apart, a typical reorder gap of 45 days): a regular who just ordered ~5 (low), the same regular three gaps overdue ~65 (high, overdue alone gives 40), a
 // one-time buyer long past the business's usual reorder gap ~59 (medium, the model giving them P(alive) = 1
 // by construction), a fresh one-time buyer ~15 (low); a 1-out-of-5 rating moves a healthy regular to
 // medium.
@@ -56,9 +57,12 @@ import { daysPerUnit, MS_PER_DAY } from './summary.ts';
 /** The published CDNOW estimates (Fader, Hardie & Lee 2005, table 1), time in weeks. */
 export const CDNOW_PRIOR_WEEKS: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 
-/** The CDNOW prior in `unit`: α is a rate per period, so it scales with the length of the period. */
+/**
+ * The CDNOW prior in `unit`. α is the rate of the gamma distribution of purchase rates λ; λ per day is λ per
+ * week / 7, so α is measured in periods (it is added to T in every formula) and α_days = 7 α_weeks.
+ */
 export function priorParameters(unit: TimeUnit): BgNbdParams {
-  return { ...CDNOW_PRIOR_WEEKS, alpha: (CDNOW_PRIOR_WEEKS.alpha * daysPerUnit(unit)) / 7 };
+  return { ...CDNOW_PRIOR_WEEKS, alpha: (CDNOW_PRIOR_WEEKS.alpha * 7) / daysPerUnit(unit) };
 }
 
 /** Below either threshold the fit is not trusted and the prior is used. */
@@ -242,11 +246,14 @@ export const MAX_POINTS: Readonly<Record<RiskFactor, number>> = {
   dropout: 30,
   quiet: 20,
   overdue: 40,
-  detractor: 25,
+  detractor: 30,
   tickets: 10,
   refunds: 10,
   engagement: 10,
 };
+
+/** Points of a CSAT 2 or an NPS 4-6 answer (a CSAT 1 or NPS 0-3 gets MAX_POINTS.detractor). */
+export const MILD_DETRACTOR_POINTS = 15;
 
 export interface SurveyAnswer {
   readonly kind: 'csat' | 'nps';
@@ -348,7 +355,7 @@ export function bandOf(score: number, thresholds: RiskConfig['thresholds'] = DEF
 }
 
 function clamp01(v: number): number {
-  return v < 0 ? 0 : v > 1 ? 1 : v;
+  return Math.min(Math.max(v, 0), 1);
 }
 
 function validateConfig(config: RiskConfig): void {
@@ -361,195 +368,228 @@ function validateConfig(config: RiskConfig): void {
   }
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const percent = (p: number) => (p > 0 && p < 0.005 ? 'under 1%' : p < 1 && p > 0.995 ? 'over 99%' : `${Math.round(p * 100)}%`);
-const days = (d: number) => Math.round(d);
-
-interface Raw {
-  factor: RiskFactor;
-  points: number;
-  value: number | null;
-  reason: string | null;
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
-/** Largest-remainder rounding to tenths: Σ result = round(10 · Σ values) / 10 exactly (in tenths). */
-function roundToTenths(values: readonly number[], total: number): number[] {
-  const target = Math.round(total * 10);
-  const scaled = values.map((v) => v * 10);
-  const floors = scaled.map(Math.floor);
-  let remaining = target - floors.reduce((s, v) => s + v, 0);
-  const order = scaled.map((v, i) => ({ i, frac: v - (floors[i] as number) })).sort((p, q) => q.frac - p.frac || p.i - q.i);
-  for (const { i } of order) {
-    if (remaining <= 0) break;
-    floors[i] = (floors[i] as number) + 1;
-    remaining--;
+function percent(p: number): string {
+  if (p > 0 && p < 0.005) return 'under 1%';
+  if (p < 1 && p > 0.995) return 'over 99%';
+  return `${Math.round(p * 100)}%`;
+}
+
+function daysAgoText(days: number): string {
+  return days <= 0 ? 'today' : days === 1 ? 'yesterday' : `${days} days ago`;
+}
+
+/**
+ * What a reason sentence needs. Sentences are written only for the factors given as reasons, and with no
+ * closure per customer: scoring a million customers should not build seven million strings.
+ */
+type ReasonSpec =
+  | { readonly kind: 'dropout'; readonly pAlive: number }
+  | { readonly kind: 'quiet'; readonly expected: number; readonly pOrder: number }
+  | { readonly kind: 'overdue'; readonly since: number; readonly gap: number; readonly own: boolean }
+  | { readonly kind: 'detractor'; readonly survey: 'csat' | 'nps'; readonly score: number; readonly latest: boolean; readonly ago: number }
+  | { readonly kind: 'tickets'; readonly count: number; readonly oldestAge: number }
+  | { readonly kind: 'refunds'; readonly count: number }
+  | { readonly kind: 'engagement'; readonly drop: number; readonly recent: number; readonly previous: number; readonly windowDays: number };
+
+function reasonText(spec: ReasonSpec): string {
+  switch (spec.kind) {
+    case 'dropout':
+      return `Their purchase pattern suggests they may have stopped buying (${percent(spec.pAlive)} chance they are still an active customer)`;
+    case 'quiet':
+      return spec.pOrder < 0.1
+        ? `Unlikely to order in the next 90 days (${percent(spec.pOrder)} chance)`
+        : `Expected to place ${spec.expected.toFixed(1)} orders in the next 90 days (${percent(spec.pOrder)} chance of any)`;
+    case 'overdue': {
+      const gap = Math.max(1, Math.round(spec.gap));
+      return spec.own
+        ? `No order for ${plural(spec.since, 'day')}; usually orders every ${gap === 1 ? 'day' : gap}`
+        : `Only one order, ${spec.since === 0 ? 'today' : `${plural(spec.since, 'day')} ago`}; repeat customers usually reorder within ${plural(gap, 'day')}`;
+    }
+    case 'detractor':
+      if (spec.survey === 'csat') {
+        return spec.latest
+          ? `Rated their last order ${spec.score} out of 5`
+          : `Rated an order ${spec.score} out of 5 ${daysAgoText(spec.ago)}`;
+      }
+      return `Answered ${spec.score} out of 10 when asked whether they would recommend us (${daysAgoText(spec.ago)})`;
+    case 'tickets':
+      return `${plural(spec.count, 'open support ticket')}${spec.count > 1 ? ', the oldest' : ''} opened ${spec.oldestAge <= 0 ? 'today' : `${plural(spec.oldestAge, 'day')} ago`}`;
+    case 'refunds':
+      return `${plural(spec.count, 'refund')} in the last 90 days`;
+    case 'engagement':
+      return `Email engagement down ${percent(spec.drop)}: ${plural(spec.recent, 'open or click', 'opens and clicks')} in the last ${spec.windowDays} days, against ${spec.previous} in the ${spec.windowDays} days before`;
+  }
+}
+
+/** Largest-remainder rounding to tenths: the results sum to round(10 · Σ values) tenths exactly. */
+function roundToTenths(values: readonly number[]): number[] {
+  let total = 0;
+  for (const v of values) total += v;
+  const floors = new Array<number>(values.length);
+  const remainders = new Array<number>(values.length);
+  let remaining = Math.round(total * 10);
+  for (let i = 0; i < values.length; i++) {
+    const scaled = (values[i] as number) * 10;
+    const floor = Math.floor(scaled);
+    floors[i] = floor;
+    remainders[i] = scaled - floor;
+    remaining -= floor;
+  }
+  // `remaining` is at most the number of values: hand the tenths to the largest remainders (first wins ties).
+  for (; remaining > 0; remaining--) {
+    let best = -1;
+    for (let i = 0; i < values.length; i++) {
+      if (remainders[i] as number) {
+        if (best < 0 || (remainders[i] as number) > (remainders[best] as number)) best = i;
+      }
+    }
+    if (best < 0) break;
+    floors[best] = (floors[best] as number) + 1;
+    remainders[best] = 0;
   }
   return floors.map((tenths) => tenths / 10);
 }
 
+function detractorPoints(answer: SurveyAnswer): number {
+  if (answer.kind === 'csat') return answer.score <= 1 ? MAX_POINTS.detractor : answer.score <= 2 ? MILD_DETRACTOR_POINTS : 0;
+  return answer.score <= 3 ? MAX_POINTS.detractor : answer.score <= 6 ? MILD_DETRACTOR_POINTS : 0;
+}
+
 /** The risk score of one customer; see the formula at the top of this file. */
 export function scoreChurnRisk(input: RiskInput, config: Partial<RiskConfig> = {}): RiskScore {
-  const cfg: RiskConfig = { ...DEFAULT_RISK_CONFIG, ...config };
+  const cfg: RiskConfig = config === DEFAULT_RISK_CONFIG ? DEFAULT_RISK_CONFIG : { ...DEFAULT_RISK_CONFIG, ...config };
   validateConfig(cfg);
   const today = dayNumber(input.now);
   const lookbackStart = today - HORIZON_DAYS;
-  const raw: Raw[] = [];
   const { model, rhythm } = input;
+  // In RISK_FACTORS order.
+  const points = [0, 0, 0, 0, 0, 0, 0];
+  const values: (number | null)[] = [null, null, null, null, 0, 0, null];
+  const specs: (ReasonSpec | null)[] = [null, null, null, null, null, null, null];
 
   // Model: dropout and quiet.
   if (model) {
     const dropout = clamp01(1 - model.pAlive);
-    raw.push({
-      factor: 'dropout',
-      points: MAX_POINTS.dropout * dropout,
-      value: dropout,
-      reason: `Their purchase pattern suggests they may have stopped buying (${percent(model.pAlive)} chance they are still an active customer)`,
-    });
+    points[0] = MAX_POINTS.dropout * dropout;
+    values[0] = dropout;
+    specs[0] = { kind: 'dropout', pAlive: model.pAlive };
     const quiet = clamp01(1 - model.pOrder90);
-    raw.push({
-      factor: 'quiet',
-      points: MAX_POINTS.quiet * quiet,
-      value: quiet,
-      reason:
-        model.expectedOrders90 < 0.05
-          ? `Unlikely to order in the next 90 days (${percent(model.pOrder90)} chance)`
-          : `Expected to place ${model.expectedOrders90.toFixed(1)} orders in the next 90 days (${percent(model.pOrder90)} chance of any)`,
-    });
-  } else {
-    raw.push({ factor: 'dropout', points: 0, value: null, reason: null }, { factor: 'quiet', points: 0, value: null, reason: null });
+    points[1] = MAX_POINTS.quiet * quiet;
+    values[1] = quiet;
+    specs[1] = { kind: 'quiet', expected: model.expectedOrders90, pOrder: model.pOrder90 };
   }
 
   // Overdue against their own rhythm (or the business's, for a single order).
-  const ownGap = rhythm ? meanOrderGapDays(rhythm) : null;
-  const gap = ownGap !== null && ownGap > 0 ? ownGap : rhythm && rhythm.orderDays === 1 ? (input.typicalGapDays ?? null) : null;
-  if (rhythm && gap !== null && gap > 0) {
-    const ratio = rhythm.daysSinceLastOrder / Math.max(gap, 1);
-    const since = days(rhythm.daysSinceLastOrder);
-    raw.push({
-      factor: 'overdue',
-      points: MAX_POINTS.overdue * clamp01((ratio - 1) / 2),
-      value: ratio,
-      reason:
-        ownGap !== null && ownGap > 0
-          ? `No order for ${since} days; usually orders every ${Math.max(1, days(gap))}`
-          : `Only one order, ${since} days ago; repeat customers usually reorder within ${Math.max(1, days(gap))} days`,
-    });
-  } else {
-    raw.push({ factor: 'overdue', points: 0, value: null, reason: null });
-  }
-
-  // Detractor answers in the last 90 days: the worst one counts.
-  let worst: { answer: SurveyAnswer; points: number } | null = null;
-  const latestByKind = new Map<string, SurveyAnswer>();
-  for (const answer of input.surveys ?? []) {
-    const day = dayNumber(answer.at);
-    if (day > today) continue;
-    const latest = latestByKind.get(answer.kind);
-    if (!latest || answer.at.getTime() > latest.at.getTime()) latestByKind.set(answer.kind, answer);
-    if (day < lookbackStart) continue;
-    const points =
-      answer.kind === 'csat'
-        ? answer.score <= 1
-          ? MAX_POINTS.detractor
-          : answer.score <= 2
-            ? 15
-            : 0
-        : answer.score <= 3
-          ? MAX_POINTS.detractor
-          : answer.score <= 6
-            ? 15
-            : 0;
-    if (points > 0 && (!worst || points > worst.points || (points === worst.points && answer.at > worst.answer.at))) {
-      worst = { answer, points };
+  if (rhythm) {
+    const ownGap = meanOrderGapDays(rhythm);
+    const own = ownGap !== null && ownGap > 0;
+    const gap = own ? ownGap : rhythm.orderDays === 1 ? (input.typicalGapDays ?? null) : null;
+    if (gap !== null && gap > 0) {
+      const ratio = rhythm.daysSinceLastOrder / Math.max(gap, 1);
+      points[2] = MAX_POINTS.overdue * clamp01((ratio - 1) / 2);
+      values[2] = ratio;
+      specs[2] = { kind: 'overdue', since: Math.round(rhythm.daysSinceLastOrder), gap, own };
     }
   }
-  if (worst) {
-    const { answer } = worst;
-    const isLatest = latestByKind.get(answer.kind) === answer;
-    const ago = today - dayNumber(answer.at);
-    const when = ago === 0 ? 'today' : ago === 1 ? 'yesterday' : `${ago} days ago`;
-    raw.push({
-      factor: 'detractor',
-      points: worst.points,
-      value: answer.score,
-      reason:
-        answer.kind === 'csat'
-          ? isLatest
-            ? `Rated their last order ${answer.score} out of 5`
-            : `Rated an order ${answer.score} out of 5 ${when}`
-          : `Answered ${answer.score} out of 10 when asked whether they would recommend us (${when})`,
-    });
-  } else {
-    raw.push({ factor: 'detractor', points: 0, value: null, reason: null });
+
+  // Detractor answers in the last 90 days: the worst one counts (the latest among equals).
+  const surveys = input.surveys;
+  if (surveys && surveys.length > 0) {
+    let worst: SurveyAnswer | null = null;
+    let worstPoints = 0;
+    for (const answer of surveys) {
+      const day = dayNumber(answer.at);
+      if (day > today || day < lookbackStart) continue;
+      const p = detractorPoints(answer);
+      if (p > 0 && (p > worstPoints || (p === worstPoints && worst !== null && answer.at > worst.at))) {
+        worst = answer;
+        worstPoints = p;
+      }
+    }
+    if (worst !== null) {
+      let latest = true; // is it their latest answer of this kind (up to now)?
+      for (const answer of surveys) {
+        if (answer.kind === worst.kind && answer.at > worst.at && dayNumber(answer.at) <= today) latest = false;
+      }
+      points[3] = worstPoints;
+      values[3] = worst.score;
+      specs[3] = { kind: 'detractor', survey: worst.kind, score: worst.score, latest, ago: today - dayNumber(worst.at) };
+    }
   }
 
   // Open support tickets.
-  const tickets = input.openTickets ?? [];
-  if (tickets.length > 0) {
-    const oldest = Math.min(...tickets.map((t) => dayNumber(t.openedAt)));
-    const age = Math.max(0, today - oldest);
-    raw.push({
-      factor: 'tickets',
-      points: Math.min(MAX_POINTS.tickets, 5 * tickets.length),
-      value: tickets.length,
-      reason: `${plural(tickets.length, 'open support ticket')}${tickets.length > 1 ? ', the oldest' : ''} opened ${age === 0 ? 'today' : `${plural(age, 'day')} ago`}`,
-    });
-  } else {
-    raw.push({ factor: 'tickets', points: 0, value: 0, reason: null });
+  const tickets = input.openTickets;
+  if (tickets && tickets.length > 0) {
+    let oldest = today;
+    for (const ticket of tickets) oldest = Math.min(oldest, dayNumber(ticket.openedAt));
+    points[4] = Math.min(MAX_POINTS.tickets, 5 * tickets.length);
+    values[4] = tickets.length;
+    specs[4] = { kind: 'tickets', count: tickets.length, oldestAge: today - oldest };
   }
 
   // Refunds in the last 90 days.
-  const refunds = (input.refunds ?? []).filter((r) => {
-    const day = dayNumber(r.at);
-    return day >= lookbackStart && day <= today;
-  }).length;
-  raw.push({
-    factor: 'refunds',
-    points: Math.min(MAX_POINTS.refunds, 5 * refunds),
-    value: refunds,
-    reason: refunds > 0 ? `${plural(refunds, 'refund')} in the last 90 days` : null,
-  });
+  let refunds = 0;
+  for (const refund of input.refunds ?? []) {
+    const day = dayNumber(refund.at);
+    if (day >= lookbackStart && day <= today) refunds++;
+  }
+  if (refunds > 0) {
+    points[5] = Math.min(MAX_POINTS.refunds, 5 * refunds);
+    values[5] = refunds;
+    specs[5] = { kind: 'refunds', count: refunds };
+  }
 
   // Email engagement drop.
   const email = input.email;
   if (email && email.previous >= 3 && email.recent >= 0 && email.windowDays > 0) {
     const drop = clamp01(1 - email.recent / email.previous);
-    raw.push({
-      factor: 'engagement',
-      points: MAX_POINTS.engagement * clamp01((drop - 0.25) / 0.75),
-      value: drop,
-      reason: `Email engagement down ${percent(drop)}: ${plural(email.recent, 'open or click', 'opens and clicks')} in the last ${email.windowDays} days, against ${email.previous} in the ${email.windowDays} days before`,
-    });
-  } else {
-    raw.push({ factor: 'engagement', points: 0, value: null, reason: null });
+    points[6] = MAX_POINTS.engagement * clamp01((drop - 0.25) / 0.75);
+    values[6] = drop;
+    specs[6] = { kind: 'engagement', drop, recent: email.recent, previous: email.previous, windowDays: email.windowDays };
   }
 
   // Sum, cap at 100 by scaling every contribution, round to tenths keeping the sum exact.
-  const rawTotal = raw.reduce((s, f) => s + f.points, 0);
-  const scale = rawTotal > 100 ? 100 / rawTotal : 1;
-  const scaled = raw.map((f) => f.points * scale);
-  const rounded = roundToTenths(
-    scaled,
-    scaled.reduce((s, v) => s + v, 0),
-  );
-  const tenths = rounded.reduce((s, v) => s + Math.round(v * 10), 0);
+  let rawTotal = 0;
+  for (const p of points) rawTotal += p;
+  if (rawTotal > 100) {
+    const scale = 100 / rawTotal;
+    for (let i = 0; i < points.length; i++) points[i] = (points[i] as number) * scale;
+  }
+  const rounded = roundToTenths(points);
+  let tenths = 0;
+  for (const p of rounded) tenths += Math.round(p * 10);
   const modelScore = tenths / 10;
-  const contributions: FactorContribution[] = raw.map((f, i) => ({ factor: f.factor, points: rounded[i] as number, value: f.value }));
+  const contributions: FactorContribution[] = RISK_FACTORS.map((factor, i) => ({
+    factor,
+    points: rounded[i] as number,
+    value: values[i] as number | null,
+  }));
 
   const external = input.external ?? null;
   if (external && !(Number.isFinite(external.score) && external.score >= 0 && external.score <= 100)) {
     throw new RangeError(`an external score must be between 0 and 100 (got ${external.score} from ${external.source})`);
   }
-  const useExternal =
-    external !== null && (cfg.precedence === 'external' || (cfg.precedence === 'higher' && external.score > modelScore));
+  const useExternal = external !== null && (cfg.precedence === 'external' || (cfg.precedence === 'higher' && external.score > modelScore));
   const score = useExternal && external ? external.score : modelScore;
 
-  const reasons = raw
-    .map((f, i) => ({ reason: f.reason, points: rounded[i] as number }))
-    .filter((f): f is { reason: string; points: number } => f.reason !== null && f.points >= cfg.minReasonPoints)
-    .sort((p, q) => q.points - p.points)
-    .map((f) => f.reason);
-  if (useExternal && external) reasons.unshift(`Scored ${Math.round(external.score)} out of 100 by ${external.source}`);
+  // The top reasons: factors with at least minReasonPoints, by points (factor order among equals).
+  const reasons: string[] = [];
+  if (useExternal && external) reasons.push(`Scored ${Math.round(external.score)} out of 100 by ${external.source}`);
+  const taken = [false, false, false, false, false, false, false];
+  while (reasons.length < cfg.maxReasons) {
+    let best = -1;
+    for (let i = 0; i < specs.length; i++) {
+      if (taken[i] || specs[i] === null || (rounded[i] as number) < cfg.minReasonPoints) continue;
+      if (best < 0 || (rounded[i] as number) > (rounded[best] as number)) best = i;
+    }
+    if (best < 0) break;
+    taken[best] = true;
+    reasons.push(reasonText(specs[best] as ReasonSpec));
+  }
 
   return {
     score,
@@ -558,7 +598,7 @@ export function scoreChurnRisk(input: RiskInput, config: Partial<RiskConfig> = {
     modelScore,
     modelBand: bandOf(modelScore, cfg.thresholds),
     contributions,
-    reasons: reasons.slice(0, cfg.maxReasons),
+    reasons,
     model,
     external,
   };

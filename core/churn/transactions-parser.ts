@@ -302,7 +302,10 @@ export function parseTransactions(text: string, options: ParseTransactionsOption
     const dateText = fields[cols.date] as string;
     const at = parseTransactionDate(dateText);
     if (at === null) {
-      fail(lineNumber, `${dateText === '' ? 'the date is empty' : `${describe(dateText)} is not a date (YYYY-MM-DD, YYYYMMDD or ISO-8601)`}`);
+      fail(
+        lineNumber,
+        `${dateText === '' ? 'the date is empty' : `${describe(dateText)} is not a date (YYYY-MM-DD, YYYYMMDD or ISO-8601)`}`,
+      );
       continue;
     }
     const amountText = cols.amount === null ? '' : (fields[cols.amount] ?? '');

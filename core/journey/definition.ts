@@ -11,7 +11,13 @@ const isoDuration = z.string().refine((text) => Duration.fromISO(text).isValid &
 const stepId = z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/, { error: 'must be lower-case letters, digits, - or _' });
 
 /** Events a journey can react to: the public ones, plus those the engine itself emits. */
-export const internalEventTypes = ['survey.answered', 'churn_band.changed', 'customer.unsubscribed'] as const;
+export const internalEventTypes = [
+  'survey.answered',
+  'churn_band.changed',
+  'customer.inactive',
+  'customer.unsubscribed',
+  'account.contacted',
+] as const;
 export const journeyEventTypes = [...eventTypes, ...internalEventTypes] as const;
 export type JourneyEventType = EventType | (typeof internalEventTypes)[number];
 

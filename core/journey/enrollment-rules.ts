@@ -23,7 +23,18 @@ export function entityKeyFor(definition: JourneyDefinition, properties: Record<s
   return typeof value === 'string' && value !== '' ? `${definition.entity}:${value}` : null;
 }
 
-export function eventTriggers(definition: JourneyDefinition, event: { type: string; properties: Record<string, unknown> }): boolean {
+/**
+ * An event older than this starts no journey: a backfill sent through the API must not wake a
+ * check-in for an order of last year. (Routing to running enrollments is unaffected.)
+ */
+export const MAX_TRIGGER_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
+export function eventTriggers(
+  definition: JourneyDefinition,
+  event: { type: string; properties: Record<string, unknown>; occurredAt?: number },
+  now?: number,
+): boolean {
+  if (event.occurredAt !== undefined && now !== undefined && now - event.occurredAt > MAX_TRIGGER_AGE_MS) return false;
   const trigger = definition.trigger;
   if ('event' in trigger) return trigger.event === event.type && matchesFilters(event.properties, trigger.where);
   if ('churnBand' in trigger) {

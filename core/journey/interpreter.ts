@@ -182,9 +182,7 @@ function onEvent(definition: JourneyDefinition, state: EnrollmentState, event: J
     if (typeof stepId === 'string' && typeof score === 'number')
       next = { ...next, surveyAnswers: { ...next.surveyAnswers, [stepId]: score } };
   }
-  if ((definition.exitEvents as string[]).includes(event.type)) {
-    return finish(next, at, 'exited', `exit event ${event.type}`, []);
-  }
+  // The goal first: a purchase that is both the goal and an exit event of a win-back is a conversion.
   const goal = definition.goal;
   if (
     goal &&
@@ -194,6 +192,9 @@ function onEvent(definition: JourneyDefinition, state: EnrollmentState, event: J
     matchesFilters(event.properties, goal.where)
   ) {
     return finish(next, at, 'goal_reached', `goal ${goal.event}`, []);
+  }
+  if ((definition.exitEvents as string[]).includes(event.type)) {
+    return finish(next, at, 'exited', `exit event ${event.type}`, []);
   }
   const waiting = next.waiting;
   const step = definition.steps[next.cursor];

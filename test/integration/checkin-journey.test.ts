@@ -4,13 +4,28 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventRouter, journeyWorkflowId } from '../../ingestion/event-router.ts';
 import { ingestEvents } from '../../ingestion/ingest.ts';
-import { publishShippedJourneys } from '../../journey-store/journey-versions.ts';
+import { parseDefinitionText, publishJourney } from '../../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../../messaging/outbox-transport.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { customerUpserted, orderEvent, orderPlaced } from '../support/events.ts';
 import { createTestWorker, createTimeSkippingEnvironment, uniqueTaskQueue } from '../support/temporal.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
+
+/** The foundation's journey: three days after an order, the check-in (the shipped one also waits for delivery). */
+const threeDayCheckin = `
+key: post-purchase-checkin
+name: Check-in three days after the order
+trigger: { event: order.placed }
+entity: order
+category: transactional
+exitEvents: [order.refunded]
+steps:
+  - id: wait-3-days
+    wait: { duration: P3D }
+  - id: checkin-email
+    send: { template: checkin, survey: { kind: csat } }
+`;
 
 describe('post-purchase check-in', () => {
   let env: TestWorkflowEnvironment;
@@ -20,7 +35,7 @@ describe('post-purchase check-in', () => {
 
   beforeAll(async () => {
     [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase()]);
-    await publishShippedJourneys(database.db);
+    await publishJourney(database.db, parseDefinitionText(threeDayCheckin));
     router = new EventRouter(database.db, env.client, taskQueue);
   });
 
@@ -65,7 +80,9 @@ describe('post-purchase check-in', () => {
     expect(waited).toBeGreaterThanOrEqual(3 * DAY - 1000);
     // Three days, plus at most the night if day three ends in the customer's quiet hours (21:00-08:00).
     expect(message.sentAt!.getTime() - startedAt).toBeLessThan(3 * DAY + 11 * 3600_000 + 60_000);
-    const localHour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', hourCycle: 'h23' }).format(message.sentAt!));
+    const localHour = Number(
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', hourCycle: 'h23' }).format(message.sentAt!),
+    );
     expect(localHour >= 8 && localHour < 21).toBe(true);
   });
 

@@ -22,7 +22,7 @@ steps:
   - id: short-wait
     wait: { duration: PT6S }
   - id: checkin-email
-    send: { template: checkin }
+    send: { template: checkin, survey: { kind: csat } }
 `;
 
 async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {

@@ -27,6 +27,8 @@ export function workflowBundle(): { code: string } {
 }
 
 export const testActivityConfig: ActivityConfig = {
+  secret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+  publicUrl: 'https://aftercare.test',
   emailFrom: 'Northwind <care@northwind.example>',
   defaultTimezone: 'UTC',
   defaultLocale: 'en',

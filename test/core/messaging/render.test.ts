@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileTemplate, type TemplateSources } from '../../../core/messaging/render.ts';
 
@@ -12,11 +12,13 @@ function sources(name: string): TemplateSources {
     subject: read(name, 'subject.hbs'),
     html: read(name, 'html.hbs'),
     text: read(name, 'text.hbs'),
-    partials: { layout: read('_partials', 'layout.hbs') },
+    partials: Object.fromEntries(
+      readdirSync(join(templatesDir, '_partials')).map((file) => [basename(file, '.hbs'), read('_partials', file)]),
+    ),
   };
 }
 
-const sample = JSON.parse(read('checkin', 'template.json')).sample as Record<string, unknown>;
+const sample = { ...(JSON.parse(read('checkin', 'template.json')).sample as Record<string, unknown>), category: 'transactional' };
 
 describe('rendering the check-in', () => {
   const checkin = compileTemplate(sources('checkin'));
@@ -54,5 +56,25 @@ describe('rendering the check-in', () => {
     expect(() =>
       compileTemplate({ ...sources('checkin'), subject: '{{shout customer.name}}' }).render({ ...sample, locale: 'en', timezone: 'UTC' }),
     ).toThrow();
+  });
+});
+
+describe('every shipped template', () => {
+  const names = readdirSync(templatesDir).filter((name) => !name.startsWith('_'));
+  const locales = ['en', 'en-US', 'en-GB', 'fr-FR', 'de-DE', 'fr-CA', 'ja-JP'];
+
+  it.each(names)('%s renders with its sample data in every locale we format for', (name) => {
+    const meta = JSON.parse(read(name, 'template.json')) as { category: string; sample: Record<string, unknown> };
+    const template = compileTemplate(sources(name));
+    for (const locale of locales) {
+      const rendered = template.render({ ...meta.sample, category: meta.category, locale, timezone: 'Europe/Paris' });
+      expect(rendered.subject.length).toBeGreaterThan(5);
+      expect(rendered.html).toContain('<html');
+      expect(rendered.text.length).toBeGreaterThan(20);
+      if (meta.category === 'marketing') {
+        expect(rendered.html).toContain('Unsubscribe');
+        expect(rendered.text).toContain('Unsubscribe');
+      }
+    }
   });
 });

@@ -1,0 +1,160 @@
+// `aftercare churn fit|score|evaluate` through the real CLI, on transactions drawn from the BG/NBD process
+// with known parameters, written as a CSV with a header (and two bad lines) and in the CDNOW layout.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRandom, simulateTransactions } from '../../core/churn/synthetic.ts';
+import { runCli } from '../support/cli.ts';
+
+const TRUTH = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+const CUSTOMERS = 3000;
+
+/** One line on stderr: `aftercare: <sentence>`. */
+const ONE_SENTENCE = /^aftercare: [^\n]+[.)]\n$/;
+
+describe('aftercare churn', () => {
+  let dir = '';
+  let csv = '';
+  let cdnow = '';
+  const day = (date: Date) => date.toISOString().slice(0, 10);
+  const { transactions } = simulateTransactions(TRUTH, {
+    customers: CUSTOMERS,
+    start: new Date('2024-01-01T00:00:00Z'),
+    acquisitionPeriods: 12,
+    end: new Date('2025-06-30T23:00:00Z'),
+    random: createRandom(20261123),
+    amount: (random) => Math.round(500 + random() * 9500) / 100,
+  });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aftercare-churn-'));
+    const rows = transactions.map((t) => `${t.customerId},${day(t.at)},${t.amount}`);
+    // line 1 is the header; the bad rows land on lines 3 and 7
+    rows.splice(1, 0, 'c-bad,2024-02-30,5.00');
+    rows.splice(5, 0, 'c0001,2024-03-01,abc');
+    csv = join(dir, 'orders.csv');
+    await writeFile(csv, ['customer_id,order_date,amount', ...rows].join('\n'));
+    cdnow = join(dir, 'cdnow.txt');
+    await writeFile(cdnow, `${transactions.map((t) => `${t.customerId} ${day(t.at).replace(/-/g, '')} 1 ${t.amount}`).join('\n')}\n`);
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('fit prints the parameters near the truth, the log-likelihood and the time, and reports the bad lines', async () => {
+    const [fromCsv, fromCdnow] = await Promise.all([
+      runCli(['churn', 'fit', '--transactions', csv], {}),
+      runCli(['churn', 'fit', '--transactions', cdnow], {}),
+    ]);
+    expect(fromCsv.code, fromCsv.stderr).toBe(0);
+    const value = (name: string) => Number(new RegExp(`^  ${name}\\s+([\\d.,]+)`, 'm').exec(fromCsv.stdout)?.[1]?.replace(/,/g, ''));
+    // 3,000 customers: standard errors of roughly 4% (r, α) and 20-30% (a, b)
+    expect(Math.abs(value('r') / TRUTH.r - 1)).toBeLessThan(0.2);
+    expect(Math.abs(value('alpha') / TRUTH.alpha - 1)).toBeLessThan(0.25);
+    expect(Math.abs(value('a') / TRUTH.a - 1)).toBeLessThan(0.6);
+    expect(Math.abs(value('b') / TRUTH.b - 1)).toBeLessThan(0.6);
+    expect(fromCsv.stdout).toMatch(/^Log-likelihood: -[\d,]+\.\d+ /m);
+    expect(fromCsv.stdout).toMatch(/^Converged: yes/m);
+    expect(fromCsv.stdout).toMatch(/^Time: fit [\d.,]+ ms/m);
+    expect(fromCsv.stdout).toContain(
+      `${transactions.length.toLocaleString('en-US')} transactions of ${CUSTOMERS.toLocaleString('en-US')} customers`,
+    );
+    expect(fromCsv.stderr).toContain('Skipped 2 bad lines');
+    expect(fromCsv.stderr).toContain('line 3: "2024-02-30" is not a date');
+    expect(fromCsv.stderr).toContain('line 7: "abc" is not an amount');
+    // the CDNOW layout of the same orders fits to the same likelihood
+    expect(fromCdnow.code, fromCdnow.stderr).toBe(0);
+    expect(fromCdnow.stderr).toBe('');
+    const logLikelihood = (out: string) => /^Log-likelihood: (\S+)/m.exec(out)?.[1];
+    expect(logLikelihood(fromCdnow.stdout)).toBe(logLikelihood(fromCsv.stdout));
+  });
+
+  it('score prints the customers most at risk, as a table or as CSV', async () => {
+    const [table, csvOut] = await Promise.all([
+      runCli(['churn', 'score', '--transactions', csv, '--limit', '5'], {}),
+      runCli(['churn', 'score', '--transactions', csv, '--format', 'csv', '--unit', 'days'], {}),
+    ]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^Scored 3,000 customers as of 2025-06-30 with parameters fitted to this file/m);
+    expect(table.stdout).toMatch(/^Bands: high [\d,]+, medium [\d,]+, low [\d,]+$/m);
+    const lines = table.stdout.trimEnd().split('\n');
+    const header = lines.findIndex((line) => line.startsWith('customer  orders'));
+    const rows = lines.slice(header + 1);
+    expect(rows).toHaveLength(5);
+    for (const row of rows) expect(row).toMatch(/^c\d{4}\s+\d+\s+\d{4}-\d\d-\d\d\s+\d+\s+[\d.]+\s+[\d.]+\s+\S+\s+\d+\s+high\s+\S/);
+
+    expect(csvOut.code, csvOut.stderr).toBe(0);
+    const records = csvOut.stdout.trimEnd().split('\n');
+    expect(records[0]).toBe(
+      'customer_id,orders,first_order,last_order,days_since_last_order,p_alive,expected_orders_90d,p_order_90d,next_order_date,risk_score,band,reasons',
+    );
+    expect(records).toHaveLength(CUSTOMERS + 1);
+    const scores = records.slice(1).map((record) => Number(record.split(',')[9]));
+    for (let i = 1; i < scores.length; i++) expect(scores[i]).toBeLessThanOrEqual(scores[i - 1] as number);
+    const bands = new Set(records.slice(1).map((record) => record.split(',')[10]));
+    expect([...bands].sort()).toEqual(['high', 'low', 'medium']);
+    const c0001 = records.find((record) => record.startsWith('c0001,'));
+    const orderDays = new Set(transactions.filter((t) => t.customerId === 'c0001').map((t) => day(t.at))).size;
+    expect(c0001?.split(',')[1]).toBe(String(orderDays));
+  });
+
+  it('evaluate compares the holdout predictions with what happened', async () => {
+    const result = await runCli(['churn', 'evaluate', '--transactions', csv, '--calibration-end', '2024-12-31'], {});
+    expect(result.code, result.stderr).toBe(0);
+    const out = result.stdout;
+    expect(out).toMatch(/^Holdout: 2025-01-01 to 2025-06-30 \(25\.86 weeks\)$/m);
+    // the actual total is what the transactions say: purchase days after the calibration end of customers
+    // who had bought by then
+    const firstDay = new Map<string, string>();
+    for (const t of transactions) {
+      const d = day(t.at);
+      if (!firstDay.has(t.customerId) || d < (firstDay.get(t.customerId) as string)) firstDay.set(t.customerId, d);
+    }
+    const holdoutDays = new Set(
+      transactions
+        .filter((t) => day(t.at) > '2024-12-31' && (firstDay.get(t.customerId) as string) <= '2024-12-31')
+        .map((t) => `${t.customerId} ${day(t.at)}`),
+    );
+    const totals = /^Repeat purchases in the holdout: actual ([\d,]+), predicted ([\d,.]+) /m.exec(out);
+    expect(Number(totals?.[1]?.replace(/,/g, ''))).toBe(holdoutDays.size);
+    const predicted = Number(totals?.[2]?.replace(/,/g, ''));
+    expect(Math.abs(predicted / holdoutDays.size - 1)).toBeLessThan(0.25);
+    const correlation = Number(/^Per-customer correlation of predicted and actual: ([\d.]+)/m.exec(out)?.[1]);
+    expect(correlation).toBeGreaterThan(0.4);
+    for (const group of ['0', '1', '2', '3', '4', '5', '6', '7+'])
+      expect(out).toMatch(new RegExp(`^  ${group.replace('+', '\\+')}\\s+[\\d,]+\\s+[\\d.]+\\s+[\\d.]+$`, 'm'));
+    const auc = (label: string) => Number(new RegExp(`^  ${label}\\s+([\\d.]+)$`, 'm').exec(out)?.[1]);
+    expect(auc('recency \\(days since last purchase\\)')).toBeGreaterThan(0.6);
+    expect(auc('model P\\(no purchase in the holdout\\)')).toBeGreaterThan(0.6);
+    expect(auc('1 - P\\(alive\\)')).toBeGreaterThan(0);
+  });
+
+  it('says in one sentence what is wrong with bad input, with exit code 2', async () => {
+    const noRows = join(dir, 'no-rows.csv');
+    await writeFile(noRows, 'customer_id,date\nc1,2024-13-01\nc2,yesterday\n');
+    const noHeader = join(dir, 'no-header.csv');
+    await writeFile(noHeader, 'name,amount\nx,1\n');
+    const cases: [string[], RegExp][] = [
+      [['churn', 'fit'], /Name the transactions file with --transactions FILE/],
+      [['churn', 'fit', '--transactions', join(dir, 'missing.csv')], /missing\.csv does not exist/],
+      [['churn', 'score', '--transactions', dir], /is a directory/],
+      [['churn', 'fit', '--transactions', noRows], /no valid transaction rows \(2 bad; line 2: "2024-13-01" is not a date/],
+      [['churn', 'fit', '--transactions', noHeader], /names no customer id column/],
+      [['churn', 'evaluate', '--transactions', csv], /evaluate needs --calibration-end/],
+      [['churn', 'evaluate', '--transactions', csv, '--calibration-end', '31/12/2024'], /--calibration-end "31\/12\/2024" is not a date/],
+      [['churn', 'evaluate', '--transactions', csv, '--calibration-end', '2025-06-30'], /leaves no holdout period/],
+      [['churn', 'fit', '--transactions', csv, '--calibration-end', '2023-01-01'], /is before the first transaction/],
+      [['churn', 'fit', '--transactions', csv, '--unit', 'months'], /--unit must be days or weeks/],
+      [['churn', 'score', '--transactions', csv, '--limit', 'ten'], /--limit must be a whole number/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args, {})));
+    results.forEach((result, i) => {
+      const [args, message] = cases[i] as [string[], RegExp];
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toMatch(ONE_SENTENCE);
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stdout, args.join(' ')).toBe('');
+    });
+  });
+});
