@@ -8,3 +8,7 @@ export const journeyEventSignal = defineSignal<[JourneyEventInput]>('journeyEven
 
 export type JourneyProgress = { cursor: number; status: 'running' | 'done'; enrollmentId: string | null };
 export const journeyProgressQuery = defineQuery<JourneyProgress>('journeyProgress');
+
+/** A journey was paused, resumed or archived; running enrollments hold, go on, or end. */
+export type JourneyControl = { action: 'pause' | 'resume' | 'archive' };
+export const journeyControlSignal = defineSignal<[JourneyControl]>('journeyControl');
