@@ -46,6 +46,8 @@ export type EnterJourneyInput = {
 
 export type EnteredJourney = {
   enrollmentId: string;
+  /** The journey's status now: an enrollment that starts while it is paused holds before its first send. */
+  journeyStatus: 'active' | 'paused' | 'archived';
   definition: JourneyDefinition;
   timezone: string;
   group: 'treatment' | 'control';
@@ -126,8 +128,10 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
           enteredAt: new Date(input.at),
         },
       });
+      const journey = await db.journey.findUniqueOrThrow({ where: { key: input.journeyKey }, select: { status: true } });
       return {
         enrollmentId: enrollment.id,
+        journeyStatus: journey.status,
         definition: version.definition as JourneyDefinition,
         timezone: customer.timezone ?? config.defaultTimezone,
         group: enrollment.group,

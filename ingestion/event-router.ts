@@ -32,7 +32,7 @@ export class EventRouter {
     private readonly db: Database,
     private readonly client: Client,
     private readonly taskQueue: string,
-    private readonly defaultTimezone = 'UTC',
+    private readonly options: { defaultTimezone?: string; historyLimit?: number } = {},
   ) {}
 
   async route(events: RoutableEvent[]): Promise<void> {
@@ -78,7 +78,7 @@ export class EventRouter {
           entityKey,
           past.map((p) => ({ entityKey: p.entityKey, enteredAt: p.enteredAt.getTime(), endedAt: p.endedAt?.getTime() ?? null })),
           Date.now(),
-          customer.timezone ?? this.defaultTimezone,
+          customer.timezone ?? this.options.defaultTimezone ?? 'UTC',
         );
         if (!decision.allowed) continue;
         signalled.add(decision.workflowId);
@@ -89,6 +89,7 @@ export class EventRouter {
           entityKey,
           triggerEventId: event.id,
           group: assignGroup(journey.key, event.customerId, journey.definition.holdout),
+          ...(this.options.historyLimit ? { historyLimit: this.options.historyLimit } : {}),
         });
       }
       for (const enrollment of running) {

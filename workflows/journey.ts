@@ -1,9 +1,19 @@
 // The journey workflow: a thin driver around the pure interpreter. It feeds the interpreter its
 // inputs (start, timer fired, event signal, activity result) and carries out the commands it returns.
-import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+// Around that it does what only a running enrollment can: hold before a send while its journey is
+// paused, end when the journey is archived, and continue as new before its history grows large.
+import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/journey-activities.ts';
-import { type Decision, decide, initialState, type JourneyEventInput, type JourneyInput } from '../core/journey/interpreter.ts';
-import { journeyEventSignal, journeyProgressQuery } from './signals.ts';
+import {
+  type Command,
+  type Decision,
+  decide,
+  type EnrollmentState,
+  initialState,
+  type JourneyEventInput,
+  type JourneyInput,
+} from '../core/journey/interpreter.ts';
+import { journeyControlSignal, journeyEventSignal, journeyProgressQuery } from './signals.ts';
 
 export type JourneyWorkflowInput = {
   journeyKey: string;
@@ -15,7 +25,24 @@ export type JourneyWorkflowInput = {
   triggerEventId: string | null;
   /** Control enrollments run the same path and are sent nothing (the holdout). */
   group?: 'treatment' | 'control';
+  /** Continue as new once the history holds this many events (tests lower it). */
+  historyLimit?: number;
+  /** Set when continuing as new: where the previous run stopped. */
+  carried?: CarriedState;
 };
+
+type CarriedState = {
+  state: EnrollmentState;
+  seq: number;
+  pending: Command[];
+  inbox: JourneyEventInput[];
+  seenEventIds: string[];
+  paused: boolean;
+};
+
+const DEFAULT_HISTORY_LIMIT = 5_000;
+/** Event ids remembered across continue-as-new, to drop redelivered signals. */
+const SEEN_IDS_KEPT = 500;
 
 const activities = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '1 minute',
@@ -23,46 +50,74 @@ const activities = proxyActivities<JourneyActivities>({
 });
 
 export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<string> {
-  const inbox: JourneyEventInput[] = [];
-  const seenEventIds = new Set<string>(input.triggerEventId ? [input.triggerEventId] : []);
+  const carried = input.carried;
+  const inbox: JourneyEventInput[] = carried ? [...carried.inbox] : [];
+  const seenEventIds = new Set<string>(carried?.seenEventIds ?? (input.triggerEventId ? [input.triggerEventId] : []));
+  let paused = carried?.paused ?? false;
+  let archived = false;
   setHandler(journeyEventSignal, (event) => {
     // A redelivered event (the router retrying after a crash) must not count twice.
     if (seenEventIds.has(event.id)) return;
     seenEventIds.add(event.id);
     inbox.push(event);
   });
+  setHandler(journeyControlSignal, ({ action }) => {
+    if (action === 'archive') archived = true;
+    else paused = action === 'pause';
+  });
 
   const group = input.group ?? 'treatment';
-  const entered = await activities.enterJourney({ workflowId: workflowInfo().workflowId, ...input, group, at: Date.now() });
-  let state = initialState({ timezone: entered.timezone, group: entered.group, enteredAt: Date.now() });
-  let seq = 0;
-  setHandler(journeyProgressQuery, () => ({ cursor: state.cursor, status: state.status, enrollmentId: entered.enrollmentId }));
+  // Idempotent: after continue-as-new it finds the same enrollment and returns the pinned definition.
+  const entered = await activities.enterJourney({ workflowId: workflowInfo().workflowId, ...withoutCarried(input), group, at: Date.now() });
+  if (!carried && entered.journeyStatus === 'paused') paused = true;
+  if (entered.journeyStatus === 'archived') archived = true;
+  let state = carried?.state ?? initialState({ timezone: entered.timezone, group: entered.group, enteredAt: Date.now() });
+  let seq = carried?.seq ?? 0;
+  const enrollmentId = entered.enrollmentId;
+  setHandler(journeyProgressQuery, () => ({ cursor: state.cursor, status: state.status, enrollmentId }));
 
   const apply = async (next: JourneyInput): Promise<Decision> => {
     const decision = decide(entered.definition, state, next);
     state = decision.state;
     if (decision.log.length > 0) {
-      await activities.recordSteps({ enrollmentId: entered.enrollmentId, firstSeq: seq, entries: decision.log });
+      await activities.recordSteps({ enrollmentId, firstSeq: seq, entries: decision.log });
       seq += decision.log.length;
     }
     return decision;
   };
   const nextEvent = () => inbox.shift() as JourneyEventInput;
-  const enrollmentId = entered.enrollmentId;
+  const end = async (reason: string) => {
+    await activities.recordSteps({
+      enrollmentId,
+      firstSeq: seq,
+      entries: [{ stepId: '(end)', kind: 'complete', status: 'exited', at: Date.now(), detail: { reason } }],
+    });
+    await activities.completeEnrollment({ enrollmentId, outcome: 'exited', reason, at: Date.now() });
+    return 'exited';
+  };
 
-  let decision = await apply({ kind: 'started', at: Date.now() });
+  let decision: Decision = carried ? { state, commands: carried.pending, log: [] } : await apply({ kind: 'started', at: Date.now() });
   for (;;) {
+    if (archived) return end('journey archived');
     const command = decision.commands[0];
+    if (command?.kind === 'sleep_until' && inbox.length === 0 && historyIsLong(input.historyLimit)) {
+      await continueAsNew<typeof journeyWorkflow>({
+        ...withoutCarried(input),
+        carried: { state, seq, pending: decision.commands, inbox, seenEventIds: [...seenEventIds].slice(-SEEN_IDS_KEPT), paused },
+      });
+    }
     if (!command) {
       // Waiting on nothing but events (the interpreter ignored the last one).
-      await condition(() => inbox.length > 0);
+      await condition(() => inbox.length > 0 || archived);
+      if (archived) continue;
       decision = await apply({ kind: 'event', at: Date.now(), event: nextEvent() });
       continue;
     }
     switch (command.kind) {
       case 'sleep_until': {
-        const eventArrived = await condition(() => inbox.length > 0, Math.max(0, command.until - Date.now()));
-        if (eventArrived) {
+        const woken = await condition(() => inbox.length > 0 || archived, Math.max(0, command.until - Date.now()));
+        if (archived) continue;
+        if (woken) {
           const next = await apply({ kind: 'event', at: Date.now(), event: nextEvent() });
           // An event that changes nothing leaves the same timer running.
           if (next.commands.length > 0) decision = next;
@@ -72,6 +127,14 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
         break;
       }
       case 'send': {
+        if (paused) {
+          // Hold before the send until the journey is resumed; events (an exit, the goal) still count.
+          await condition(() => !paused || archived || inbox.length > 0);
+          if (!paused || archived) continue;
+          const next = await apply({ kind: 'event', at: Date.now(), event: nextEvent() });
+          if (next.commands.length > 0) decision = next;
+          continue;
+        }
         const { kind: _kind, ...send } = command;
         const result = await activities.sendJourneyMessage({ enrollmentId, ...send, at: Date.now() });
         decision = await apply({
@@ -110,4 +173,14 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
         return command.outcome;
     }
   }
+}
+
+function withoutCarried(input: JourneyWorkflowInput): Omit<JourneyWorkflowInput, 'carried'> {
+  const { carried: _carried, ...rest } = input;
+  return rest;
+}
+
+function historyIsLong(limit = DEFAULT_HISTORY_LIMIT): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > limit;
 }

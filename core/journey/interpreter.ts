@@ -67,7 +67,7 @@ export type StepLogEntry = { stepId: string; kind: string; status: string; at: n
 
 export type Decision = { state: EnrollmentState; commands: Command[]; log: StepLogEntry[] };
 
-/** A journey that runs this many steps in one enrollment is looping; it is ended rather than left spinning. */
+/** A journey that runs this many steps without waiting is looping; it is ended rather than left spinning. */
 export const MAX_STEPS_PER_ENROLLMENT = 500;
 
 export function initialState(options: { timezone: string; group?: 'treatment' | 'control'; enteredAt: number }): EnrollmentState {
@@ -246,7 +246,7 @@ function run(definition: JourneyDefinition, state: EnrollmentState, at: number, 
       const until = addDuration(at, step.wait.duration, current.timezone);
       entries.push({ stepId: step.id, kind: 'wait', status: 'waiting', at, detail: { until: new Date(until).toISOString() } });
       return {
-        state: { ...current, waiting: { kind: 'timer', stepId: step.id, until } },
+        state: { ...current, waiting: { kind: 'timer', stepId: step.id, until }, stepsRun: 0 },
         commands: [{ kind: 'sleep_until', stepId: step.id, until }],
         log: entries,
       };
@@ -261,7 +261,7 @@ function run(definition: JourneyDefinition, state: EnrollmentState, at: number, 
       }
       entries.push({ stepId: step.id, kind: 'waitUntil', status: 'waiting', at, detail: { until: new Date(until).toISOString() } });
       return {
-        state: { ...current, waiting: { kind: 'timer', stepId: step.id, until } },
+        state: { ...current, waiting: { kind: 'timer', stepId: step.id, until }, stepsRun: 0 },
         commands: [{ kind: 'sleep_until', stepId: step.id, until }],
         log: entries,
       };
@@ -276,7 +276,7 @@ function run(definition: JourneyDefinition, state: EnrollmentState, at: number, 
         detail: { event: step.waitForEvent.event, until: new Date(until).toISOString() },
       });
       return {
-        state: { ...current, waiting: { kind: 'event', stepId: step.id, until } },
+        state: { ...current, waiting: { kind: 'event', stepId: step.id, until }, stepsRun: 0 },
         commands: [{ kind: 'sleep_until', stepId: step.id, until }],
         log: entries,
       };

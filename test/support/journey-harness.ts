@@ -15,14 +15,16 @@ export const DAY = 24 * HOUR;
 
 export type JourneyHarness = Awaited<ReturnType<typeof createJourneyHarness>>;
 
-export async function createJourneyHarness(name: string) {
+export async function createJourneyHarness(name: string, options: { historyLimit?: number } = {}) {
   const [env, database]: [TestWorkflowEnvironment, TestDatabase] = await Promise.all([
     createTimeSkippingEnvironment(),
     createTestDatabase(),
   ]);
   await publishShippedJourneys(database.db);
   const taskQueue = uniqueTaskQueue(name);
-  const router = new EventRouter(database.db, env.client, taskQueue);
+  const router = new EventRouter(database.db, env.client, taskQueue, {
+    ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
+  });
   const db = database.db;
   // One worker for the whole file: a worker stopped between scenarios would leave tasks it had
   // taken unfinished, and the time-skipping server does not skip time while an activity is out.
