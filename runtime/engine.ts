@@ -18,6 +18,7 @@ import { createDatabase, type Database } from './database.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { type EmbeddedTemporal, startEmbeddedTemporal } from './embedded-temporal.ts';
 import type { Logger } from './logger.ts';
+import { ensureSchedules } from './schedules.ts';
 import { applyMigrations } from './schema-engine.ts';
 import { loadOrCreateSecret } from './secrets.ts';
 
@@ -95,7 +96,9 @@ export class Engine {
   async worker(db: Database, address: string, client: Client): Promise<Worker> {
     const secret = await loadOrCreateSecret(this.config.dataDir, this.config.secret);
     const connection = await NativeConnection.connect({ address });
+    const router = new EventRouter(db, client, this.config.taskQueue, { defaultTimezone: this.config.defaultTimezone });
     const worker = await createAftercareWorker({
+      router,
       connection,
       namespace: this.config.temporalNamespace,
       taskQueue: this.config.taskQueue,
@@ -117,8 +120,8 @@ export class Engine {
       await running.catch(() => undefined);
       await connection.close();
     });
+    await ensureSchedules(client, this.config.taskQueue, this.config.defaultTimezone);
     // Events whose routing never finished (Temporal was down, an API process died) are retried here.
-    const router = new EventRouter(db, client, this.config.taskQueue);
     const sweep = setInterval(() => {
       router.routePending().catch((error) => this.logger.warn({ err: error }, 'event sweep failed'));
     }, 30_000);
@@ -127,8 +130,17 @@ export class Engine {
   }
 
   async api(db: Database, client: Client | null): Promise<ApiServer> {
-    const router = client ? new EventRouter(db, client, this.config.taskQueue) : null;
-    const server = await buildApiServer({ db, temporal: client, router, logger: this.logger, publicUrl: this.config.publicUrl });
+    const router = client ? new EventRouter(db, client, this.config.taskQueue, { defaultTimezone: this.config.defaultTimezone }) : null;
+    const secret = await loadOrCreateSecret(this.config.dataDir, this.config.secret);
+    const server = await buildApiServer({
+      db,
+      temporal: client,
+      router,
+      logger: this.logger,
+      publicUrl: this.config.publicUrl,
+      secret,
+      resendWebhookSecret: this.config.resendWebhookSecret,
+    });
     await server.listen({ port: this.config.port, host: '0.0.0.0' });
     this.onStop(() => server.close());
     return server;

@@ -1,2 +1,3 @@
 // Every workflow the worker registers.
+export { inactivitySweepWorkflow } from './inactivity-sweep.ts';
 export { journeyWorkflow } from './journey.ts';

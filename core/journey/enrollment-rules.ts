@@ -41,7 +41,8 @@ export function eventTriggers(
     if (event.type !== 'churn_band.changed' || event.properties.to !== trigger.churnBand.entering) return false;
     return !trigger.churnBand.from || trigger.churnBand.from.includes(event.properties.from as never);
   }
-  return event.type === 'customer.inactive';
+  // Inactivity is found by the daily sweep, which names the journey whose threshold was crossed.
+  return event.type === 'customer.inactive' && event.properties.journeyKey === definition.key;
 }
 
 export type Ineligibility = 'journeys_paused' | 'no_marketing_consent' | 'churn_band' | 'attributes' | 'customer_value' | 'orders';

@@ -28,7 +28,7 @@ export async function createJourneyHarness(name: string, options: { historyLimit
   const db = database.db;
   // One worker for the whole file: a worker stopped between scenarios would leave tasks it had
   // taken unfinished, and the time-skipping server does not skip time while an activity is out.
-  const worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, db, transport: new OutboxTransport(db) });
+  const worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, db, transport: new OutboxTransport(db), router });
   const running = worker.run();
 
   const harness = {

@@ -5,6 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ActivityConfig } from '../../activities/journey-activities.ts';
+import type { EventRouter } from '../../ingestion/event-router.ts';
 import type { EmailTransport } from '../../messaging/transport.ts';
 import type { Database } from '../../runtime/database.ts';
 import { temporalTestServerExecutable } from '../../runtime/temporal-binaries.ts';
@@ -60,6 +61,7 @@ export async function createTestWorker(options: {
   db: Database;
   transport: EmailTransport;
   namespace?: string;
+  router?: EventRouter;
 }): Promise<Worker> {
   return createAftercareWorker({
     connection: options.connection,
@@ -69,5 +71,6 @@ export async function createTestWorker(options: {
     transport: options.transport,
     activityConfig: testActivityConfig,
     workflowBundle: workflowBundle(),
+    ...(options.router ? { router: options.router } : {}),
   });
 }
