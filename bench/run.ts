@@ -1,17 +1,22 @@
 // `npm run bench`: every benchmark prints its figures beside a baseline measured in the same run, as
 // a ratio, so results compare across machines. Figures are also written to bench-results.json.
 import { writeFile } from 'node:fs/promises';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchChurn } from './churn.ts';
 import { benchIngestion } from './ingestion.ts';
+import { benchJourneys } from './journeys.ts';
 import { benchStartup } from './startup.ts';
 
 const benchmarks: Record<string, () => Promise<Record<string, number>>> = {
   churn: benchChurn,
   ingestion: benchIngestion,
+  journeys: benchJourneys,
   startup: benchStartup,
 };
 
 export async function runBenchmarks(options: { only?: string[] } = {}): Promise<void> {
+  // Worker and bundler chatter would bury the figures.
+  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   const names = options.only ?? Object.keys(benchmarks);
   const unknown = names.filter((name) => !(name in benchmarks));
   if (unknown.length > 0) throw new Error(`Unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benchmarks).join(', ')}.`);
