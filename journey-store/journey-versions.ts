@@ -93,10 +93,24 @@ export async function readShippedJourneys(dir = shippedJourneysDir): Promise<Jou
   );
 }
 
-/** Publishes every shipped journey that is new or changed; idempotent. */
+const SHIPPED_BY = 'aftercare';
+
+/**
+ * Publishes every shipped journey that is new, or changed in a new release of Aftercare. A journey
+ * whose current version a person published is theirs: a restart never overwrites it.
+ */
 export async function publishShippedJourneys(db: Database): Promise<PublishResult[]> {
   const results: PublishResult[] = [];
-  for (const definition of await readShippedJourneys()) results.push(await publishJourney(db, definition, 'aftercare'));
+  for (const definition of await readShippedJourneys()) {
+    const journey = await db.journey.findUnique({ where: { key: definition.key } });
+    if (journey?.currentVersion != null) {
+      const current = await db.journeyVersion.findUnique({
+        where: { journeyKey_version: { journeyKey: journey.key, version: journey.currentVersion } },
+      });
+      if (current && current.publishedBy !== SHIPPED_BY) continue;
+    }
+    results.push(await publishJourney(db, definition, SHIPPED_BY));
+  }
   return results;
 }
 

@@ -1,0 +1,181 @@
+// Results of a journey, read from the enrollments and their step logs: the funnel per step, the
+// enrollments by status, goal conversion per group (treatment vs holdout control) and the lift of
+// treatment over control with its 95% interval. Set-based SQL: a journey with a million enrollments
+// is a handful of grouped scans, not a million rows in memory.
+import type { JourneyDefinition } from '../core/journey/definition.ts';
+import { kindOf } from '../core/journey/interpreter.ts';
+import { holdoutLift, type Lift } from '../core/journey/lift.ts';
+import { type Database, Prisma } from '../runtime/database.ts';
+
+export const enrollmentStatuses = ['running', 'completed', 'exited', 'goal_reached', 'failed'] as const;
+export type EnrollmentStatusName = (typeof enrollmentStatuses)[number];
+
+export type StepStats = {
+  stepId: string;
+  kind: string;
+  /** Enrollments that reached the step. */
+  entered: number;
+  /** Running enrollments whose latest step log row is this step, waiting (a timer, an event, or a deferred send). */
+  waiting: number;
+  /** Enrollments this send step sent to. */
+  sent: number;
+  /** Enrollments this send step did not send to, by reason (holdout, quiet_hours, frequency_cap, no_marketing_consent, ...). */
+  skipped: Record<string, number>;
+  /** Enrollments whose send was deferred at least once (quiet hours or the frequency cap). */
+  deferred: number;
+  failed: number;
+  /** Enrollments that reached the goal while at this step. */
+  goalReached: number;
+  /** Enrollments that ended here by an exit event, an exit step or a branch to exit. */
+  exited: number;
+  /** Enrollments by every status the step logged (done, waiting, timed_out, happened, taken, ...). */
+  statuses: Record<string, number>;
+  /** Branch steps: enrollments by the target they went to. */
+  branches?: Record<string, number>;
+  /** The step is not in the definition of the version shown (it belongs to another version). */
+  inOtherVersion?: true;
+};
+
+export type GroupConversion = { enrolled: number; goalReached: number; rate: number | null };
+
+export type JourneyStats = {
+  key: string;
+  version: number | null;
+  enrollments: Record<EnrollmentStatusName, number> & { total: number };
+  steps: StepStats[];
+  conversion: { goal: string | null; treatment: GroupConversion; control: GroupConversion };
+  lift: (Lift & { treatment: GroupConversion; control: GroupConversion }) | null;
+};
+
+type StatusRow = { stepId: string; kind: string; status: string; enrollments: number };
+type DetailRow = { stepId: string; status: string; value: string | null; enrollments: number };
+type LastRow = { stepId: string; status: string; enrollmentStatus: string; enrollments: number };
+type GroupRow = { group: 'treatment' | 'control'; status: string; enrollments: number };
+
+const emptyStep = (stepId: string, kind: string): StepStats => ({
+  stepId,
+  kind,
+  entered: 0,
+  waiting: 0,
+  sent: 0,
+  skipped: {},
+  deferred: 0,
+  failed: 0,
+  goalReached: 0,
+  exited: 0,
+  statuses: {},
+});
+
+/**
+ * The stats of one journey, over all its enrollments or those of one version. `definition` orders the
+ * steps (the version's own, or the current one); steps of other versions that have rows come after.
+ */
+export async function journeyStats(
+  db: Database,
+  key: string,
+  options: { version?: number; definition: JourneyDefinition | null },
+): Promise<JourneyStats> {
+  const versionFilter = options.version === undefined ? Prisma.empty : Prisma.sql`AND e."version" = ${options.version}`;
+
+  const scope = Prisma.sql`
+      FROM "EnrollmentStep" s
+      JOIN "Enrollment" e ON e."id" = s."enrollmentId"
+     WHERE e."journeyKey" = ${key} ${versionFilter}
+       AND s."stepId" NOT IN ('(start)', '(end)')`;
+  const [enteredRows, statusRows, detailRows, lastRows, groupRows] = await Promise.all([
+    db.$queryRaw<{ stepId: string; kind: string; enrollments: number }[]>`
+      SELECT s."stepId", min(s."kind") AS "kind", count(DISTINCT s."enrollmentId")::int AS "enrollments" ${scope}
+       GROUP BY 1`,
+    // Distinct enrollments per status: a send deferred twice is one deferred enrollment.
+    db.$queryRaw<StatusRow[]>`
+      SELECT s."stepId", s."kind", s."status", count(DISTINCT s."enrollmentId")::int AS "enrollments" ${scope}
+       GROUP BY 1, 2, 3`,
+    // Why sends were skipped, and where branches went.
+    db.$queryRaw<DetailRow[]>`
+      SELECT s."stepId", s."status",
+             CASE WHEN s."status" = 'skipped' THEN coalesce(s."detail"->>'reason', 'unknown') ELSE s."detail"->>'goto' END AS "value",
+             count(DISTINCT s."enrollmentId")::int AS "enrollments" ${scope}
+         AND (s."status" = 'skipped' OR s."kind" = 'branch')
+       GROUP BY 1, 2, 3`,
+    // The latest step row of every enrollment (before its end row): where it waits, or where it ended.
+    db.$queryRaw<LastRow[]>`
+      WITH last AS (
+        SELECT DISTINCT ON (s."enrollmentId") s."enrollmentId", s."stepId", s."status", e."status"::text AS "enrollmentStatus" ${scope}
+         ORDER BY s."enrollmentId", s."seq" DESC
+      )
+      SELECT "stepId", "status", "enrollmentStatus", count(*)::int AS "enrollments"
+        FROM last
+       GROUP BY 1, 2, 3`,
+    db.$queryRaw<GroupRow[]>`
+      SELECT e."group"::text AS "group", e."status"::text AS "status", count(*)::int AS "enrollments"
+        FROM "Enrollment" e
+       WHERE e."journeyKey" = ${key} ${versionFilter}
+       GROUP BY 1, 2`,
+  ]);
+
+  const steps = new Map<string, StepStats>();
+  for (const step of options.definition?.steps ?? []) steps.set(step.id, emptyStep(step.id, kindOf(step)));
+  const stepOf = (stepId: string, kind: string): StepStats => {
+    let step = steps.get(stepId);
+    if (!step) {
+      step = { ...emptyStep(stepId, kind), inOtherVersion: true };
+      steps.set(stepId, step);
+    }
+    return step;
+  };
+
+  for (const row of enteredRows) stepOf(row.stepId, row.kind).entered = row.enrollments;
+
+  for (const row of statusRows) {
+    const step = stepOf(row.stepId, row.kind);
+    step.statuses[row.status] = row.enrollments;
+    if (row.status === 'sent') step.sent = row.enrollments;
+    if (row.status === 'deferred') step.deferred = row.enrollments;
+    if (row.status === 'failed') step.failed = row.enrollments;
+  }
+  for (const row of detailRows) {
+    const step = steps.get(row.stepId);
+    if (!step || row.value === null) continue;
+    if (row.status === 'skipped') step.skipped[row.value] = row.enrollments;
+    else if (step.kind === 'branch') {
+      step.branches ??= {};
+      step.branches[row.value] = row.enrollments;
+    }
+  }
+  for (const row of lastRows) {
+    const step = steps.get(row.stepId);
+    if (!step) continue;
+    if (row.enrollmentStatus === 'running' && (row.status === 'waiting' || row.status === 'deferred')) step.waiting += row.enrollments;
+    if (row.enrollmentStatus === 'goal_reached') step.goalReached += row.enrollments;
+    if (row.enrollmentStatus === 'exited') step.exited += row.enrollments;
+  }
+
+  const enrollments = { total: 0, ...Object.fromEntries(enrollmentStatuses.map((status) => [status, 0])) } as JourneyStats['enrollments'];
+  const groups = { treatment: { enrolled: 0, goalReached: 0 }, control: { enrolled: 0, goalReached: 0 } };
+  for (const row of groupRows) {
+    enrollments.total += row.enrollments;
+    if (row.status in enrollments) enrollments[row.status as EnrollmentStatusName] += row.enrollments;
+    const group = groups[row.group];
+    group.enrolled += row.enrollments;
+    if (row.status === 'goal_reached') group.goalReached += row.enrollments;
+  }
+  const withRate = (group: { enrolled: number; goalReached: number }): GroupConversion => ({
+    ...group,
+    rate: group.enrolled > 0 ? group.goalReached / group.enrolled : null,
+  });
+  const treatment = withRate(groups.treatment);
+  const control = withRate(groups.control);
+  const lift = holdoutLift(
+    { enrolled: treatment.enrolled, converted: treatment.goalReached },
+    { enrolled: control.enrolled, converted: control.goalReached },
+  );
+
+  return {
+    key,
+    version: options.version ?? null,
+    enrollments,
+    steps: [...steps.values()],
+    conversion: { goal: options.definition?.goal?.event ?? null, treatment, control },
+    lift: lift ? { ...lift, treatment, control } : null,
+  };
+}
