@@ -2,7 +2,7 @@
 // the time-skipping server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlJourney } from '../../journey-store/journey-control.ts';
-import { parseDefinitionText, publishJourney } from '../../journey-store/journey-versions.ts';
+import { parseDefinitionText, publishJourney, publishShippedJourneys } from '../../journey-store/journey-versions.ts';
 import { customerUpserted, orderEvent, orderPlaced } from '../support/events.ts';
 import { createJourneyHarness, DAY, HOUR, type JourneyHarness } from '../support/journey-harness.ts';
 
@@ -68,6 +68,16 @@ steps:
     const stored = await h.db.journeyVersion.findUniqueOrThrow({ where: { journeyKey_version: { journeyKey: 'pinned', version: 1 } } });
     expect(JSON.stringify(stored.definition)).toContain('P2D'); // v1 unchanged by publishing v2
     await archive('pinned');
+  });
+});
+
+describe('shipped journeys', () => {
+  it('are not overwritten on restart once someone has published their own version', async () => {
+    const mine = parseDefinitionText((await import('node:fs')).readFileSync('journeys/win-back.yaml', 'utf8').replace('P60D', 'P45D'));
+    const published = await publishJourney(h.db, mine, 'marketer@example.com');
+    await publishShippedJourneys(h.db); // what every start does
+    const journey = await h.db.journey.findUniqueOrThrow({ where: { key: 'win-back' } });
+    expect(journey.currentVersion).toBe(published.version);
   });
 });
 
