@@ -1,5 +1,7 @@
-// The worker: runs journey workflows and their activities on the task queue. Any number of these
-// processes can share a queue; all of their state lives in Temporal and PostgreSQL.
+// The worker: runs journey workflows and their activities on the task queue, and the email sends
+// on a second queue of their own, whose rate limit Temporal enforces across every worker process
+// (Resend's default is 2 emails a second). Any number of these processes can share the queues; all
+// of their state lives in Temporal and PostgreSQL.
 
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -25,7 +27,38 @@ export type AftercareWorkerOptions = {
   identity?: string;
   /** Lets activities that emit events (the inactivity sweep) start journeys. */
   router?: EventRouter;
+  /** Emails per second across all workers (EMAIL_RATE_LIMIT). */
+  emailsPerSecond?: number;
 };
+
+/** The queue of the send activity: the main queue's name with `-email`, so workflows derive it. */
+export const emailTaskQueue = (taskQueue: string) => `${taskQueue}-email`;
+
+export const DEFAULT_EMAILS_PER_SECOND = 2;
+
+/** The two workers of one process, run and stopped together. */
+export class AftercareWorkers {
+  constructor(readonly workers: Worker[]) {}
+
+  run(): Promise<void> {
+    return Promise.all(this.workers.map((worker) => worker.run())).then(() => undefined);
+  }
+
+  /** Runs until `until` settles, then shuts down and waits for both workers to stop. */
+  async runUntil<T>(until: Promise<T> | (() => Promise<T>)): Promise<T> {
+    const running = this.run();
+    try {
+      return await (typeof until === 'function' ? until() : until);
+    } finally {
+      this.shutdown();
+      await running;
+    }
+  }
+
+  shutdown(): void {
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+}
 
 export function createActivities(options: Omit<AftercareWorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'workflowBundle'>) {
   return {
@@ -39,13 +72,24 @@ export function createActivities(options: Omit<AftercareWorkerOptions, 'connecti
   };
 }
 
-export async function createAftercareWorker(options: AftercareWorkerOptions): Promise<Worker> {
-  return Worker.create({
+export async function createAftercareWorker(options: AftercareWorkerOptions): Promise<AftercareWorkers> {
+  const activities = createActivities(options);
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    activities: createActivities(options),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     ...(options.identity ? { identity: options.identity } : {}),
+  };
+  const main = await Worker.create({
+    ...common,
+    taskQueue: options.taskQueue,
+    activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
   });
+  const email = await Worker.create({
+    ...common,
+    taskQueue: emailTaskQueue(options.taskQueue),
+    activities: { sendJourneyMessage: activities.sendJourneyMessage },
+    maxTaskQueueActivitiesPerSecond: options.emailsPerSecond ?? DEFAULT_EMAILS_PER_SECOND,
+  });
+  return new AftercareWorkers([main, email]);
 }

@@ -9,6 +9,7 @@ import { signToken } from '../core/messaging/tokens.ts';
 import { decideSend, defaultPolicies, type SendPolicies } from '../core/policy/send-policy.ts';
 import type { TemplateStore } from '../messaging/template-store.ts';
 import { type EmailTransport, PermanentSendError } from '../messaging/transport.ts';
+import { listUnsubscribeHeaders } from '../messaging/unsubscribe.ts';
 import type { Database, Prisma } from '../runtime/database.ts';
 
 export type ActivityConfig = {
@@ -272,7 +273,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
           subject: message.subject ?? '',
           html: message.html ?? '',
           text: message.text ?? '',
-          headers: {},
+          headers: listUnsubscribeHeaders(message, config),
           tags: [
             { name: 'enrollment_id', value: input.enrollmentId },
             { name: 'message_id', value: message.id },

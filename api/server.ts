@@ -16,6 +16,8 @@ import type { Logger } from '../runtime/logger.ts';
 import { createApiKeyCheck } from './auth.ts';
 import { handleError } from './errors.ts';
 import { eventsRoutes } from './events-routes.ts';
+import { journeysRoutes } from './journeys-routes.ts';
+import { publicRoutes } from './public-routes.ts';
 
 export type ApiDeps = {
   db: Database;
@@ -23,6 +25,12 @@ export type ApiDeps = {
   router: EventRouter | null;
   logger: Logger;
   publicUrl: string;
+  /** Checks the tokens of links in emails (AFTERCARE_SECRET); unset: /u and /s answer 503. */
+  secret?: string;
+  /** RESEND_WEBHOOK_SECRET; unset: POST /webhooks/resend answers 503. */
+  resendWebhookSecret?: string | undefined;
+  /** For customers without a zone of their own (simulations). */
+  defaultTimezone?: string;
 };
 
 /** Room for a full batch of 1000 events with generous properties. */
@@ -33,7 +41,12 @@ export type ApiServer = FastifyInstance;
 export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   // Request lines are noise at info; the HTTP layer logs warnings and errors only.
   const httpLogger = deps.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger;
-  const app = Fastify({ loggerInstance: httpLogger, bodyLimit: BODY_LIMIT_BYTES }).withTypeProvider<ZodTypeProvider>();
+  // Signed link tokens (/u/:token, /s/:token) are about 100 characters, the router's default limit for a parameter.
+  const app = Fastify({
+    loggerInstance: httpLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 1024 },
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
@@ -77,8 +90,25 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
     async (v1) => {
       v1.addHook('onRequest', requireApiKey);
       await v1.register(eventsRoutes({ db: deps.db, router: deps.router, logger: deps.logger }));
+      await v1.register(
+        journeysRoutes({
+          db: deps.db,
+          temporal: deps.temporal,
+          ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}),
+        }),
+      );
     },
     { prefix: '/v1' },
+  );
+  // Public, no API key: links in emails and Resend's webhooks prove themselves (signed tokens, Svix signatures).
+  await app.register(
+    publicRoutes({
+      db: deps.db,
+      router: deps.router,
+      logger: deps.logger,
+      secret: deps.secret,
+      resendWebhookSecret: deps.resendWebhookSecret,
+    }),
   );
   return app as unknown as ApiServer;
 }

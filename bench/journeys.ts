@@ -107,12 +107,19 @@ export async function benchJourneys(): Promise<Record<string, number>> {
 
       const journeyRate = JOURNEYS / journeySeconds;
       const trivialRate = JOURNEYS / trivialSeconds;
-      console.log(`journeys   ${JOURNEYS} post-purchase check-ins started on the dev server (event -> router -> workflow -> first wait in the database)`);
+      console.log(
+        `journeys   ${JOURNEYS} post-purchase check-ins started on the dev server (event -> router -> workflow -> first wait in the database)`,
+      );
       console.log(`  engine    ${fmt(journeyRate)} journeys/s`);
       console.log(`  baseline  ${fmt(trivialRate)} trivial one-activity workflows/s (started and completed)`);
       console.log(`  ratio     ${fmt(journeyRate / trivialRate, 3)}`);
       const simulator = benchSimulator(await readShippedJourneys());
-      return { 'journeys.started_per_s': journeyRate, 'journeys.trivial_per_s': trivialRate, 'journeys.ratio': journeyRate / trivialRate, ...simulator };
+      return {
+        'journeys.started_per_s': journeyRate,
+        'journeys.trivial_per_s': trivialRate,
+        'journeys.ratio': journeyRate / trivialRate,
+        ...simulator,
+      };
     } finally {
       worker.shutdown();
       await running;

@@ -16,7 +16,7 @@ const benchmarks: Record<string, () => Promise<Record<string, number>>> = {
 
 export async function runBenchmarks(options: { only?: string[] } = {}): Promise<void> {
   // Worker and bundler chatter would bury the figures.
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   const names = options.only ?? Object.keys(benchmarks);
   const unknown = names.filter((name) => !(name in benchmarks));
   if (unknown.length > 0) throw new Error(`Unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benchmarks).join(', ')}.`);

@@ -6,6 +6,7 @@ import { type Config, ConfigError, loadConfig } from '../runtime/config.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { registerChurnCommands } from './churn-command.ts';
+import { registerJourneysCommands } from './journeys-command.ts';
 
 class UsageError extends Error {}
 /** Set by commands that finish; long-running ones (start, api, worker) keep the process alive. */
@@ -128,6 +129,13 @@ program
   });
 
 registerChurnCommands(program, {
+  usageError: (message) => new UsageError(message),
+  finished: () => {
+    finished = true;
+  },
+});
+
+registerJourneysCommands(program, {
   usageError: (message) => new UsageError(message),
   finished: () => {
     finished = true;

@@ -13,7 +13,12 @@ export class JourneyStateError extends Error {}
 const statusAfter = { pause: 'paused', resume: 'active', archive: 'archived' } as const;
 
 /** Returns how many running enrollments were told. */
-export async function controlJourney(db: Database, client: Client, key: string, action: JourneyAction): Promise<{ status: string; signalled: number }> {
+export async function controlJourney(
+  db: Database,
+  client: Client,
+  key: string,
+  action: JourneyAction,
+): Promise<{ status: string; signalled: number }> {
   const journey = await db.journey.findUnique({ where: { key } });
   if (!journey) throw new JourneyNotFoundError(`No journey with key '${key}'.`);
   if (journey.status === 'archived') throw new JourneyStateError(`Journey '${key}' is archived; it cannot be ${action}d.`);

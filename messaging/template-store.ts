@@ -20,7 +20,7 @@ export class TemplateStore {
   private readonly cache = new Map<string, Promise<LoadedTemplate>>();
   private partials: Promise<Record<string, string>> | undefined;
 
-  constructor(private readonly dir: string = defaultTemplatesDir) {}
+  constructor(readonly dir: string = defaultTemplatesDir) {}
 
   async list(): Promise<string[]> {
     const entries = await readdir(this.dir, { withFileTypes: true });

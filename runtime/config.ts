@@ -42,6 +42,7 @@ const envSchema = z.object({
     .refine((zone) => isValidTimeZone(zone), { message: 'must be an IANA time zone such as Europe/Paris' }),
   DEFAULT_LOCALE: z.string().default('en'),
   AFTERCARE_SEED_DEMO: z.enum(['auto', 'never', 'always']).default('auto'),
+  EMAIL_RATE_LIMIT: z.coerce.number().positive().max(1000).default(2),
   BUSINESS_NAME: z.string().trim().min(1).default('Aftercare Demo Store'),
   BUSINESS_POSTAL_ADDRESS: z.string().trim().min(1).default('1 Example Street, Springfield'),
 });
@@ -66,6 +67,7 @@ export type Config = {
   seedDemo: 'auto' | 'never' | 'always';
   businessName: string;
   businessAddress: string;
+  emailsPerSecond: number;
 };
 
 export class ConfigError extends Error {}
@@ -104,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultTimezone: e.DEFAULT_TIMEZONE,
     defaultLocale: e.DEFAULT_LOCALE,
     seedDemo: e.AFTERCARE_SEED_DEMO,
+    emailsPerSecond: e.EMAIL_RATE_LIMIT,
     businessName: e.BUSINESS_NAME,
     businessAddress: e.BUSINESS_POSTAL_ADDRESS,
   };

@@ -3,7 +3,7 @@
 // `api` and `worker` run one part each, for scale-out.
 import { mkdir } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { type ApiServer, buildApiServer } from '../api/server.ts';
 import { EventRouter } from '../ingestion/event-router.ts';
 import { publishShippedJourneys } from '../journey-store/journey-versions.ts';
@@ -11,7 +11,7 @@ import { OutboxTransport } from '../messaging/outbox-transport.ts';
 import { ResendTransport } from '../messaging/resend-transport.ts';
 import type { EmailTransport } from '../messaging/transport.ts';
 import { seedDemoBusiness } from '../seed/demo-business.ts';
-import { createAftercareWorker } from '../worker.ts';
+import { type AftercareWorkers, createAftercareWorker } from '../worker.ts';
 import { bootstrapApiKey } from './api-keys.ts';
 import type { Config } from './config.ts';
 import { createDatabase, type Database } from './database.ts';
@@ -93,12 +93,13 @@ export class Engine {
       : new OutboxTransport(db);
   }
 
-  async worker(db: Database, address: string, client: Client): Promise<Worker> {
+  async worker(db: Database, address: string, client: Client): Promise<AftercareWorkers> {
     const secret = await loadOrCreateSecret(this.config.dataDir, this.config.secret);
     const connection = await NativeConnection.connect({ address });
     const router = new EventRouter(db, client, this.config.taskQueue, { defaultTimezone: this.config.defaultTimezone });
     const worker = await createAftercareWorker({
       router,
+      emailsPerSecond: this.config.emailsPerSecond,
       connection,
       namespace: this.config.temporalNamespace,
       taskQueue: this.config.taskQueue,
@@ -116,7 +117,7 @@ export class Engine {
     });
     const running = worker.run();
     this.onStop(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      worker.shutdown();
       await running.catch(() => undefined);
       await connection.close();
     });
@@ -140,6 +141,7 @@ export class Engine {
       publicUrl: this.config.publicUrl,
       secret,
       resendWebhookSecret: this.config.resendWebhookSecret,
+      defaultTimezone: this.config.defaultTimezone,
     });
     await server.listen({ port: this.config.port, host: '0.0.0.0' });
     this.onStop(() => server.close());
@@ -186,7 +188,14 @@ export async function startAll(config: Config, logger: Logger): Promise<StartedE
 }
 
 /** `aftercare api`: the stateless HTTP edge, against configured services. */
+function requireSharedSecret(config: Config): void {
+  // Links signed by one process must verify in every other one.
+  if (!config.secret)
+    throw new StartupError('AFTERCARE_SECRET is not set: every API and worker process must sign links with the same secret.');
+}
+
 export async function startApiOnly(config: Config, logger: Logger): Promise<Engine> {
+  requireSharedSecret(config);
   const engine = new Engine(config, logger);
   try {
     const { address } = await engine.temporal({ embedded: false });
@@ -202,6 +211,7 @@ export async function startApiOnly(config: Config, logger: Logger): Promise<Engi
 
 /** `aftercare worker`: workflows and activities, against configured services. */
 export async function startWorkerOnly(config: Config, logger: Logger): Promise<Engine> {
+  requireSharedSecret(config);
   const engine = new Engine(config, logger);
   try {
     const { address } = await engine.temporal({ embedded: false });

@@ -66,6 +66,13 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
     else paused = action === 'pause';
   });
 
+  // Sends run on their own queue, whose rate limit holds across every worker (see worker.ts).
+  const { sendJourneyMessage } = proxyActivities<JourneyActivities>({
+    taskQueue: `${workflowInfo().taskQueue}-email`,
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+
   const group = input.group ?? 'treatment';
   // Idempotent: after continue-as-new it finds the same enrollment and returns the pinned definition.
   const entered = await activities.enterJourney({ workflowId: workflowInfo().workflowId, ...withoutCarried(input), group, at: Date.now() });
@@ -136,7 +143,7 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
           continue;
         }
         const { kind: _kind, ...send } = command;
-        const result = await activities.sendJourneyMessage({ enrollmentId, ...send, at: Date.now() });
+        const result = await sendJourneyMessage({ enrollmentId, ...send, at: Date.now() });
         decision = await apply({
           kind: 'send_result',
           at: Date.now(),

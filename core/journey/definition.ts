@@ -207,7 +207,10 @@ function flattenIssues(issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): 
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const branches = issue.errors.map((branch) => flattenIssues(branch, path));
       // The branch whose first problem lies deepest is the one the author meant.
-      const best = branches.filter((branch) => branch.length > 0).sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0];
+      // An "unknown field" says the author did not mean that branch; among the rest, the deepest wins.
+      const best = branches
+        .filter((branch) => branch.length > 0)
+        .sort((a, b) => unknownFields(a) - unknownFields(b) || depth(b) - depth(a) || a.length - b.length)[0];
       if (best && depth(best) > formatIssuePath(path).length) {
         out.push(...best);
         continue;
@@ -221,6 +224,7 @@ function flattenIssues(issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): 
   }
   return out;
 }
+const unknownFields = (errors: DefinitionError[]) => errors.filter((error) => error.message.startsWith('unknown field')).length;
 const depth = (errors: DefinitionError[]) => Math.max(...errors.map((error) => error.path.length));
 
 export function validateJourneyDefinition(raw: unknown): DefinitionValidation {

@@ -18,6 +18,7 @@ type Waiting =
   | { kind: 'send'; stepId: string; notAfter: number }
   | { kind: 'send_deferred'; stepId: string; until: number; notAfter: number }
   | { kind: 'facts'; stepId: string }
+  | { kind: 'goal_window'; stepId: string; until: number }
   | { kind: 'effect'; stepId: string };
 
 export type EnrollmentState = {
@@ -108,6 +109,9 @@ export function decide(definition: JourneyDefinition, state: EnrollmentState, in
       if (waiting.kind === 'event') {
         return run(definition, advance(state), at, [{ stepId: waiting.stepId, kind: 'waitForEvent', status: 'timed_out', at }]);
       }
+      if (waiting.kind === 'goal_window') {
+        return finish(state, at, 'completed', 'all steps done; goal window closed', []);
+      }
       if (waiting.kind === 'send_deferred') {
         const step = definition.steps[state.cursor];
         if (!step || !('send' in step)) return noChange(state);
@@ -196,6 +200,10 @@ function onEvent(definition: JourneyDefinition, state: EnrollmentState, event: J
   if ((definition.exitEvents as string[]).includes(event.type)) {
     return finish(next, at, 'exited', `exit event ${event.type}`, []);
   }
+  // Unsubscribing ends every marketing journey at once, whether or not its author thought of it.
+  if (event.type === 'customer.unsubscribed' && definition.category === 'marketing') {
+    return finish(next, at, 'exited', 'customer unsubscribed', []);
+  }
   const waiting = next.waiting;
   const step = definition.steps[next.cursor];
   if (waiting?.kind === 'event' && step && 'waitForEvent' in step) {
@@ -237,7 +245,20 @@ function run(definition: JourneyDefinition, state: EnrollmentState, at: number, 
   const entries = [...log];
   for (;;) {
     const step = definition.steps[current.cursor];
-    if (!step) return finish(current, at, 'completed', 'all steps done', entries);
+    if (!step) {
+      // The steps are done but the goal's window is still open: wait for it, so that a conversion
+      // after the last message (or in the holdout) still counts.
+      if (current.goalDeadline !== null && current.goalDeadline > at) {
+        const until = current.goalDeadline;
+        entries.push({ stepId: '(goal)', kind: 'goal', status: 'waiting', at, detail: { until: new Date(until).toISOString() } });
+        return {
+          state: { ...current, waiting: { kind: 'goal_window', stepId: '(goal)', until }, stepsRun: 0 },
+          commands: [{ kind: 'sleep_until', stepId: '(goal)', until }],
+          log: entries,
+        };
+      }
+      return finish(current, at, 'completed', 'all steps done', entries);
+    }
     if (current.stepsRun >= MAX_STEPS_PER_ENROLLMENT)
       return finish(current, at, 'exited', 'step limit reached (the journey loops)', entries);
     current = { ...current, stepsRun: current.stepsRun + 1 };

@@ -106,7 +106,12 @@ describe('post-purchase check-in, review request and service recovery', () => {
 
 describe('win-back', () => {
   const inactive = async (customer: string) =>
-    h.emit({ id: `inactive-${customer}`, type: 'customer.inactive', customer, properties: { journeyKey: 'win-back', daysSinceLastOrder: 61 } });
+    h.emit({
+      id: `inactive-${customer}`,
+      type: 'customer.inactive',
+      customer,
+      properties: { journeyKey: 'win-back', daysSinceLastOrder: 61 },
+    });
   const lapsed = (customer: string) => [
     consenting(customer, 'America/New_York'),
     orderPlaced(customer, `${customer}-o1`, {}, new Date(Date.now() - 61 * DAY)),

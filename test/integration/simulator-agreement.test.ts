@@ -45,13 +45,19 @@ async function zoneAtNight(): Promise<string> {
 const scenarios: Scenario[] = [
   {
     name: 'a wait, then a transactional send',
-    yaml: journey('agree-wait-send', 'category: transactional\nsteps:\n  - { id: wait, wait: { duration: P1D } }\n  - { id: email, send: { template: checkin, survey: { kind: csat } } }'),
+    yaml: journey(
+      'agree-wait-send',
+      'category: transactional\nsteps:\n  - { id: wait, wait: { duration: P1D } }\n  - { id: email, send: { template: checkin, survey: { kind: csat } } }',
+    ),
     timezone: 'Pacific/Auckland',
     trigger: 'order',
   },
   {
     name: 'a weekday morning window in New York before a marketing send',
-    yaml: journey('agree-window', 'steps:\n  - { id: morning, waitUntil: { from: "09:00", to: "10:00", days: [mon, tue, wed] } }\n  - { id: email, send: { template: winback } }'),
+    yaml: journey(
+      'agree-window',
+      'steps:\n  - { id: morning, waitUntil: { from: "09:00", to: "10:00", days: [mon, tue, wed] } }\n  - { id: email, send: { template: winback } }',
+    ),
     timezone: 'America/New_York',
     consent: true,
     trigger: 'order',
@@ -65,14 +71,20 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'a wait for delivery that happens',
-    yaml: journey('agree-delivered', 'category: transactional\npolicies: { quietHours: false }\nsteps:\n  - { id: delivered, waitForEvent: { event: order.delivered, timeout: P5D } }\n  - { id: email, send: { template: checkin, survey: { kind: csat } } }'),
+    yaml: journey(
+      'agree-delivered',
+      'category: transactional\npolicies: { quietHours: false }\nsteps:\n  - { id: delivered, waitForEvent: { event: order.delivered, timeout: P5D } }\n  - { id: email, send: { template: checkin, survey: { kind: csat } } }',
+    ),
     timezone: 'UTC',
     trigger: 'order',
     events: [{ after: 2 * DAY, type: 'order.delivered' }],
   },
   {
     name: 'a wait for delivery that times out',
-    yaml: journey('agree-timeout', 'category: transactional\npolicies: { quietHours: false }\nsteps:\n  - { id: delivered, waitForEvent: { event: order.delivered, timeout: P5D } }\n  - { id: email, send: { template: checkin, survey: { kind: csat } } }'),
+    yaml: journey(
+      'agree-timeout',
+      'category: transactional\npolicies: { quietHours: false }\nsteps:\n  - { id: delivered, waitForEvent: { event: order.delivered, timeout: P5D } }\n  - { id: email, send: { template: checkin, survey: { kind: csat } } }',
+    ),
     timezone: 'UTC',
     trigger: 'order',
   },
@@ -91,7 +103,10 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'an exit event during a wait',
-    yaml: journey('agree-exit', 'category: transactional\nexitEvents: [order.refunded]\nsteps:\n  - { id: wait, wait: { duration: P4D } }\n  - { id: email, send: { template: checkin, survey: { kind: csat } } }'),
+    yaml: journey(
+      'agree-exit',
+      'category: transactional\nexitEvents: [order.refunded]\nsteps:\n  - { id: wait, wait: { duration: P4D } }\n  - { id: email, send: { template: checkin, survey: { kind: csat } } }',
+    ),
     timezone: 'UTC',
     trigger: 'order',
     events: [{ after: DAY + 5 * HOUR, type: 'order.refunded' }],
@@ -107,7 +122,10 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'a control enrollment of the holdout',
-    yaml: journey('agree-control', 'holdout: 50\nsteps:\n  - { id: wait, wait: { duration: P2D } }\n  - { id: email, send: { template: winback } }'),
+    yaml: journey(
+      'agree-control',
+      'holdout: 50\nsteps:\n  - { id: wait, wait: { duration: P2D } }\n  - { id: email, send: { template: winback } }',
+    ),
     timezone: 'UTC',
     consent: true,
     trigger: 'order',
@@ -115,7 +133,10 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'a long wait across a daylight-saving change, then a local window',
-    yaml: journey('agree-dst', 'category: transactional\nsteps:\n  - { id: long, wait: { duration: P130D } }\n  - { id: ten, waitUntil: { from: "10:00", to: "10:30" } }\n  - { id: email, send: { template: checkin, survey: { kind: csat } } }'),
+    yaml: journey(
+      'agree-dst',
+      'category: transactional\nsteps:\n  - { id: long, wait: { duration: P130D } }\n  - { id: ten, waitUntil: { from: "10:00", to: "10:30" } }\n  - { id: email, send: { template: checkin, survey: { kind: csat } } }',
+    ),
     timezone: 'Europe/Paris',
     trigger: 'order',
   },
@@ -135,7 +156,9 @@ describe('simulator and workflow', () => {
     await publishJourney(h.db, definition);
     const timezone = typeof scenario.timezone === 'string' ? scenario.timezone : await scenario.timezone();
     let customerId = `${definition.key}-customer`;
-    if (scenario.group) for (let i = 0; assignGroup(definition.key, customerId, definition.holdout) !== scenario.group; i++) customerId = `${definition.key}-${i}`;
+    if (scenario.group)
+      for (let i = 0; assignGroup(definition.key, customerId, definition.holdout) !== scenario.group; i++)
+        customerId = `${definition.key}-${i}`;
     const orderId = `${customerId}-order`;
     await h.send(customerUpserted(customerId, { timezone, consent: { marketing: scenario.consent ?? false } }));
     await h.send(
@@ -158,7 +181,12 @@ describe('simulator and workflow', () => {
 
     const rows = await h.db.enrollmentStep.findMany({ where: { enrollment: { workflowId: handle.workflowId } }, orderBy: { seq: 'asc' } });
     const start = rows[0]?.at.getTime() ?? 0;
-    const workflowLog: Line[] = rows.map((r) => ({ stepId: r.stepId, kind: r.kind, status: r.status, minute: Math.round((r.at.getTime() - start) / 60_000) }));
+    const workflowLog: Line[] = rows.map((r) => ({
+      stepId: r.stepId,
+      kind: r.kind,
+      status: r.status,
+      minute: Math.round((r.at.getTime() - start) / 60_000),
+    }));
 
     const simulated = simulate({
       definition,
@@ -168,7 +196,12 @@ describe('simulator and workflow', () => {
       group: assignGroup(definition.key, customerId, definition.holdout),
       events: (scenario.events ?? []).map((event) => ({ at: start + event.after, type: event.type, properties: { orderId } })),
     });
-    const simulatorLog: Line[] = simulated.timeline.map((e) => ({ stepId: e.stepId, kind: e.kind, status: e.status, minute: Math.round((e.at - start) / 60_000) }));
+    const simulatorLog: Line[] = simulated.timeline.map((e) => ({
+      stepId: e.stepId,
+      kind: e.kind,
+      status: e.status,
+      minute: Math.round((e.at - start) / 60_000),
+    }));
 
     expect(workflowLog.length).toBeGreaterThanOrEqual(3);
     expect(workflowLog).toEqual(simulatorLog);

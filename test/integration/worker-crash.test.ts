@@ -51,7 +51,12 @@ describe('a worker killed mid-journey', () => {
   });
 
   it('is replaced by a new worker that finishes the journey with exactly one message', async () => {
-    const env = { DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue };
+    const env = {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TASK_QUEUE: taskQueue,
+      AFTERCARE_SECRET: 'crash-test-secret-0123456789abcdefghijklmnop',
+    };
     const first = await startCli(['worker'], env, /polling task queue/);
 
     const router = new EventRouter(database.db, temporal.client, taskQueue);

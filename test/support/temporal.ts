@@ -2,21 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ActivityConfig } from '../../activities/journey-activities.ts';
 import type { EventRouter } from '../../ingestion/event-router.ts';
 import type { EmailTransport } from '../../messaging/transport.ts';
 import type { Database } from '../../runtime/database.ts';
 import { temporalTestServerExecutable } from '../../runtime/temporal-binaries.ts';
-import { createAftercareWorker } from '../../worker.ts';
+import { type AftercareWorkers, createAftercareWorker } from '../../worker.ts';
 
 let runtimeInstalled = false;
 /** Workers log at WARN in tests; their INFO lines would drown the test output. */
 export function quietTemporalRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
 }
 
 export const uniqueTaskQueue = (name: string) => `test-${name}-${randomBytes(4).toString('hex')}`;
@@ -62,7 +62,7 @@ export async function createTestWorker(options: {
   transport: EmailTransport;
   namespace?: string;
   router?: EventRouter;
-}): Promise<Worker> {
+}): Promise<AftercareWorkers> {
   return createAftercareWorker({
     connection: options.connection,
     namespace: options.namespace ?? 'default',

@@ -82,6 +82,7 @@ describe('journey definitions', () => {
       'trigger.churnBand.entering',
       /low, medium or high/,
     ],
+    ['an event trigger with an unknown event', { ...valid, trigger: { event: 'order.exploded' } }, 'trigger.event', /must be one of/],
     ['a cool-down re-entry without its cool-down', { ...valid, reentry: { policy: 'after_cooldown' } }, 'reentry.cooldown', /./],
     [
       'a per-order journey that exits on its own trigger',

@@ -157,3 +157,20 @@ describe('the journey interpreter', () => {
     expect(d.commands[0]).toMatchObject({ kind: 'complete', outcome: 'exited', reason: expect.stringContaining('loops') });
   });
 });
+
+describe('a goal after the last step', () => {
+  it('still counts while its window is open, and the journey completes when the window closes', () => {
+    const short = definition({
+      trigger: { event: 'customer.active' },
+      goal: { event: 'order.placed', within: 'P30D' },
+      steps: [{ id: 'wait', wait: { duration: 'P2D' } }],
+    });
+    const started = decide(short, initialState({ timezone: 'UTC', enteredAt: start }), { kind: 'started', at: start });
+    const done = decide(short, started.state, { kind: 'timer_fired', at: start + 2 * DAY });
+    expect(done.commands).toEqual([{ kind: 'sleep_until', stepId: '(goal)', until: start + 30 * DAY }]);
+    const converted = decide(short, done.state, { kind: 'event', at: start + 20 * DAY, event: event('order.placed', start + 20 * DAY) });
+    expect(converted.commands[0]).toMatchObject({ kind: 'complete', outcome: 'goal_reached' });
+    const closed = decide(short, done.state, { kind: 'timer_fired', at: start + 30 * DAY });
+    expect(closed.commands[0]).toMatchObject({ kind: 'complete', outcome: 'completed' });
+  });
+});

@@ -1,0 +1,761 @@
+// /v1/journeys: list, create, read, publish versions, pause/resume/archive, simulate, and stats.
+// Definitions arrive as JSON or as YAML text (Content-Type application/yaml or text/yaml). They are
+// validated as a whole, so a refused definition answers every problem at once with its path, and
+// nothing is stored. The simulation pieces (customer, future events, answers) are exported for the
+// CLI, so `aftercare journeys simulate` and the API read a scenario the same way.
+import type { Client } from '@temporalio/client';
+import type { FastifyReply, FastifySchemaCompiler } from 'fastify';
+import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { errorResponseSchema } from '../core/events/event-documentation.ts';
+import {
+  type DefinitionError,
+  type JourneyDefinition,
+  type JourneyEventType,
+  journeyDefinitionSchema,
+  journeyEventTypes,
+  journeyJsonSchema,
+  validateJourneyDefinition,
+} from '../core/journey/definition.ts';
+import { type SimulationInput, type SimulationResult, simulate } from '../core/journey/simulator.ts';
+import { addDuration, localIso } from '../core/time/local-time.ts';
+import { isIanaTimeZone } from '../core/time/zones.ts';
+import { publishJourney } from '../journey-store/journey-versions.ts';
+import { TemplateStore } from '../messaging/template-store.ts';
+import type { Database } from '../runtime/database.ts';
+import { HttpError } from './errors.ts';
+
+const enrollmentStatuses = ['running', 'completed', 'exited', 'goal_reached', 'failed'] as const;
+
+export type JourneysRoutesDeps = {
+  db: Database;
+  temporal: Client | null;
+  /** Where send steps' templates must exist (default: the shipped `templates/`). */
+  templates?: TemplateStore;
+  /** The time zone of customers who have none (DEFAULT_TIMEZONE; default UTC). */
+  defaultTimezone?: string;
+};
+
+// ---- definitions: parsing and validation shared by create, publish and simulate -----------------
+
+export type DefinitionCheck = { ok: true; definition: JourneyDefinition } | { ok: false; errors: DefinitionError[] };
+
+/** `steps[3].wait.duration must be ...` or `steps[3].branch.when.scor: unknown field 'scor'`. */
+export function describeDefinitionError(error: DefinitionError): string {
+  return /^(must|is|are|goes|repeats|includes|has|needs)\b/.test(error.message)
+    ? `${error.path} ${error.message}`
+    : `${error.path}: ${error.message}`;
+}
+
+/** One sentence for all the errors: the first in full, and how many more (with their paths). */
+export function describeDefinitionErrors(errors: DefinitionError[]): string {
+  const [first, ...rest] = errors;
+  if (!first) return 'The definition is invalid.';
+  const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map(describeDefinitionError).join('; ')})` : '';
+  return `${describeDefinitionError(first)}${more}`;
+}
+
+/** A YAML (or JSON, which is YAML) text, or an already parsed value, to a raw definition. */
+export function readDefinitionText(text: string): { ok: true; raw: unknown } | { ok: false; errors: DefinitionError[] } {
+  try {
+    return { ok: true, raw: parseYaml(text) };
+  } catch (error) {
+    const message = ((error as Error).message.split('\n')[0] ?? 'cannot be parsed').replace(/:$/, '');
+    return { ok: false, errors: [{ path: '(body)', message: `is not valid YAML or JSON: ${message}` }] };
+  }
+}
+
+const isUnknownField = (error: DefinitionError) => error.message.startsWith('unknown field');
+
+/** The schema's checks, and that every template a send step names exists: all problems at once. */
+export async function checkDefinition(raw: unknown, templates: TemplateStore): Promise<DefinitionCheck> {
+  const result = validateJourneyDefinition(raw);
+  const known = new Set(await templates.list());
+  // Read from the raw steps, so that a missing template is reported beside the schema's errors.
+  const rawSteps =
+    raw !== null && typeof raw === 'object' && Array.isArray((raw as { steps?: unknown }).steps) ? (raw as { steps: unknown[] }).steps : [];
+  const templateErrors: DefinitionError[] = [];
+  rawSteps.forEach((step, index) => {
+    const template = (step as { send?: { template?: unknown } } | null)?.send?.template;
+    if (typeof template === 'string' && /^[a-z0-9][a-z0-9-_]*$/.test(template) && !known.has(template)) {
+      templateErrors.push({ path: `steps[${index}].send.template`, message: `no template named '${template}'` });
+    }
+  });
+  if (result.ok && templateErrors.length === 0) return result;
+  const errors = [...(result.ok ? [] : result.errors), ...templateErrors];
+  // An unknown field is usually a typo, and explains the missing field reported beside it: it goes first.
+  return { ok: false, errors: errors.sort((a, b) => Number(isUnknownField(b)) - Number(isUnknownField(a))) };
+}
+
+// ---- simulation scenarios: shared with the CLI -------------------------------------------------
+
+const isoInstant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time with an offset, e.g. 2026-11-23T10:00:00+01:00' });
+const isoDuration = z.string().regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/, {
+  error: 'must be an ISO-8601 duration such as P3D or PT12H',
+});
+const timezone = z.string().refine(isIanaTimeZone, { error: 'must be an IANA time zone such as Europe/Paris' });
+
+export const simulationCustomerSchema = z
+  .strictObject({
+    customerId: z.string().min(1).optional().describe("A stored customer (the business's own id): their profile, band and recent messages"),
+    timezone: timezone.optional(),
+    consent: z.record(z.string(), z.unknown()).optional().describe('Consent by purpose, e.g. { "marketing": true }'),
+    churnBand: z.enum(['low', 'medium', 'high']).nullable().optional(),
+    attributes: z.record(z.string(), z.unknown()).optional(),
+    tags: z.array(z.string()).optional(),
+    suppressed: z.boolean().optional().describe('Unsubscribed, bounced or complained: nothing is sent'),
+    messageHistory: z.array(isoInstant).max(100).optional().describe('Marketing emails already received, for the frequency cap'),
+  })
+  .refine((customer) => customer.customerId !== undefined || customer.timezone !== undefined, {
+    error: 'needs a timezone (a profile) or a customerId (a stored customer)',
+    path: ['timezone'],
+  })
+  .describe('A customer profile, or a stored customer by id; fields given beside customerId override the stored ones');
+export type SimulationCustomer = z.output<typeof simulationCustomerSchema>;
+
+export const simulatedEventSchema = z
+  .strictObject({
+    offset: isoDuration.optional().describe('When, after the start (calendar-aware in the customer time zone)'),
+    at: isoInstant.optional().describe('When, as an instant'),
+    type: z.enum(journeyEventTypes as unknown as [JourneyEventType, ...JourneyEventType[]], {
+      error: `must be one of ${journeyEventTypes.join(', ')}`,
+    }),
+    properties: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((event) => (event.offset === undefined) !== (event.at === undefined), {
+    error: 'needs exactly one of offset (an ISO duration after the start) or at (an instant)',
+    path: ['offset'],
+  });
+export type SimulatedEventSpec = z.output<typeof simulatedEventSchema>;
+
+export const simulatedEventsSchema = z.array(simulatedEventSchema).max(1000);
+export const surveyAnswersSchema = z
+  .record(z.string(), z.number().int().min(0).max(10))
+  .describe('Survey answers by send step id, given an hour after the send');
+export const simulationDaysSchema = z.number().int().min(1).max(365);
+
+/** A customer as the simulator takes it, after any stored profile was loaded. */
+export type ResolvedCustomer = {
+  customerId: string | null;
+  timezone: string;
+  consent: Record<string, unknown>;
+  churnBand: 'low' | 'medium' | 'high' | null;
+  attributes: Record<string, unknown>;
+  tags: string[];
+  suppressed: boolean;
+  messageHistory: number[];
+};
+
+export function customerFromProfile(customer: SimulationCustomer, defaultTimezone = 'UTC'): ResolvedCustomer {
+  return {
+    customerId: null,
+    timezone: customer.timezone ?? defaultTimezone,
+    consent: customer.consent ?? {},
+    churnBand: customer.churnBand ?? null,
+    attributes: customer.attributes ?? {},
+    tags: customer.tags ?? [],
+    suppressed: customer.suppressed ?? false,
+    messageHistory: (customer.messageHistory ?? []).map((at) => Date.parse(at)),
+  };
+}
+
+export function runSimulation(options: {
+  definition: JourneyDefinition;
+  customer: ResolvedCustomer;
+  start: number;
+  days: number;
+  events?: SimulatedEventSpec[];
+  surveyAnswers?: Record<string, number>;
+  group?: 'treatment' | 'control';
+}): SimulationResult {
+  const { customer, start } = options;
+  const input: SimulationInput = {
+    definition: options.definition,
+    customer: {
+      timezone: customer.timezone,
+      consent: customer.consent,
+      churnBand: customer.churnBand,
+      attributes: customer.attributes,
+      tags: customer.tags,
+      suppressed: customer.suppressed,
+    },
+    start,
+    days: options.days,
+    group: options.group ?? 'treatment',
+    events: (options.events ?? []).map((event, index) => ({
+      id: `sim-${index}`,
+      type: event.type,
+      at: event.at !== undefined ? Date.parse(event.at) : addDuration(start, event.offset as string, customer.timezone),
+      properties: event.properties ?? {},
+    })),
+    surveyAnswers: options.surveyAnswers ?? {},
+    messageHistory: customer.messageHistory,
+  };
+  return simulate(input);
+}
+
+const iso = (at: number) => new Date(at).toISOString();
+
+/** The simulator's result as the API and `--json` show it. */
+export function presentSimulation(result: SimulationResult, customer: ResolvedCustomer, start: number, days: number) {
+  const end = result.timeline.find((entry) => entry.stepId === '(end)');
+  return {
+    customer: {
+      customerId: customer.customerId,
+      timezone: customer.timezone,
+      consent: customer.consent,
+      churnBand: customer.churnBand,
+      attributes: customer.attributes,
+      tags: customer.tags,
+      suppressed: customer.suppressed,
+      messageHistory: customer.messageHistory.map(iso),
+    },
+    start: iso(start),
+    startLocal: localIso(start, customer.timezone),
+    until: iso(start + days * 86_400_000),
+    outcome: result.outcome,
+    endedAt: result.endedAt === null ? null : iso(result.endedAt),
+    endedAtLocal: result.endedAt === null ? null : localIso(result.endedAt, customer.timezone),
+    endReason: typeof end?.detail?.reason === 'string' ? end.detail.reason : null,
+    messages: result.sent.map((message) => ({
+      step: message.stepId,
+      template: message.template,
+      at: iso(message.at),
+      local: message.local,
+    })),
+    timeline: result.timeline.map((entry) => ({
+      at: iso(entry.at),
+      local: entry.local,
+      step: entry.stepId,
+      kind: entry.kind,
+      status: entry.status,
+      ...(entry.detail ? { detail: entry.detail } : {}),
+    })),
+  };
+}
+
+// ---- response shapes ----------------------------------------------------------------------------
+
+const jsonObject = z.record(z.string(), z.unknown());
+const definitionErrorResponseSchema = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'DefinitionError', description: 'An error; for a refused definition, every problem with its path' });
+const enrollmentCountsSchema = z.object({
+  total: z.number().int(),
+  running: z.number().int(),
+  completed: z.number().int(),
+  exited: z.number().int(),
+  goal_reached: z.number().int(),
+  failed: z.number().int(),
+});
+const journeyStatusSchema = z.enum(['active', 'paused', 'archived']);
+const journeySummarySchema = z.object({
+  key: z.string(),
+  name: z.string(),
+  status: journeyStatusSchema,
+  currentVersion: z.number().int().nullable(),
+  enrollments: enrollmentCountsSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const versionSummarySchema = z.object({
+  version: z.number().int(),
+  publishedAt: z.string(),
+  publishedBy: z.string().nullable(),
+  checksum: z.string(),
+});
+const journeyDetailSchema = journeySummarySchema.extend({
+  version: z.number().int().nullable().describe('The version whose definition is shown'),
+  definition: jsonObject.nullable(),
+  versions: z.array(versionSummarySchema),
+});
+const publishResultSchema = z.object({
+  key: z.string(),
+  version: z.number().int(),
+  created: z.boolean().describe('false when the definition equals the current version: nothing new was stored'),
+});
+const controlResultSchema = z.object({ key: z.string(), status: journeyStatusSchema, signalled: z.number().int() });
+const timelineEntrySchema = z.object({
+  at: z.string(),
+  local: z.string().describe("The same instant in the customer's time zone"),
+  step: z.string(),
+  kind: z.string(),
+  status: z.string(),
+  detail: jsonObject.optional(),
+});
+const simulationResponseSchema = z.object({
+  key: z.string(),
+  version: z.number().int().nullable().describe('The stored version simulated; null for a definition given in the request'),
+  customer: z.object({
+    customerId: z.string().nullable(),
+    timezone: z.string(),
+    consent: jsonObject,
+    churnBand: z.enum(['low', 'medium', 'high']).nullable(),
+    attributes: jsonObject,
+    tags: z.array(z.string()),
+    suppressed: z.boolean(),
+    messageHistory: z.array(z.string()),
+  }),
+  start: z.string(),
+  startLocal: z.string(),
+  until: z.string(),
+  outcome: z.enum(['completed', 'exited', 'goal_reached', 'running']),
+  endedAt: z.string().nullable(),
+  endedAtLocal: z.string().nullable(),
+  endReason: z.string().nullable(),
+  messages: z.array(z.object({ step: z.string(), template: z.string(), at: z.string(), local: z.string() })),
+  timeline: z.array(timelineEntrySchema),
+});
+const countsByName = z.record(z.string(), z.number().int());
+const groupConversionSchema = z.object({ enrolled: z.number().int(), goalReached: z.number().int(), rate: z.number().nullable() });
+const statsResponseSchema = z.object({
+  key: z.string(),
+  version: z.number().int().nullable(),
+  enrollments: enrollmentCountsSchema,
+  steps: z.array(
+    z.object({
+      stepId: z.string(),
+      kind: z.string(),
+      entered: z.number().int(),
+      waiting: z.number().int(),
+      sent: z.number().int(),
+      skipped: countsByName.describe('By reason: holdout, quiet_hours, frequency_cap, no_marketing_consent, unsubscribed, ...'),
+      deferred: z.number().int(),
+      failed: z.number().int(),
+      goalReached: z.number().int(),
+      exited: z.number().int(),
+      statuses: countsByName,
+      branches: countsByName.optional(),
+      inOtherVersion: z.literal(true).optional(),
+    }),
+  ),
+  conversion: z.object({ goal: z.string().nullable(), treatment: groupConversionSchema, control: groupConversionSchema }),
+  lift: z
+    .object({
+      treatmentRate: z.number(),
+      controlRate: z.number(),
+      absolute: z.number().describe('treatment rate - control rate'),
+      interval: z.object({ lower: z.number(), upper: z.number() }).describe('95% confidence interval of the absolute lift'),
+      relative: z.number().nullable(),
+      significant: z.boolean(),
+      method: z.literal('newcombe-hybrid-score'),
+      treatment: groupConversionSchema,
+      control: groupConversionSchema,
+    })
+    .nullable()
+    .describe('null until both groups have enrollments'),
+});
+
+const keyParams = z.object({ key: z.string().min(1).max(64) });
+const versionQuery = z.object({ version: z.coerce.number().int().min(1).optional() });
+
+const definitionBodyDoc = journeyDefinitionSchema.describe(
+  'A journey definition as JSON, or the same as YAML text with Content-Type application/yaml or text/yaml. The schema: GET /v1/journeys/schema.',
+);
+
+const simulateBodySchema = z.strictObject({
+  definition: z
+    .union([jsonObject, z.string()])
+    .optional()
+    .describe("A definition to try (JSON, or YAML text); default: the journey's current version"),
+  customer: simulationCustomerSchema,
+  start: isoInstant.optional().describe('Default: now'),
+  days: simulationDaysSchema,
+  events: simulatedEventsSchema.optional().describe('Events that will happen: at an offset after the start, or at an instant'),
+  surveyAnswers: surveyAnswersSchema.optional(),
+  group: z.enum(['treatment', 'control']).optional().describe('control: the holdout path, which sends nothing'),
+});
+
+/** Validates params and query with zod; the body is left to the handler (YAML text or a definition judged as a whole). */
+function bodyLeftToHandler<T>(route: Parameters<FastifySchemaCompiler<T>>[0]): ReturnType<FastifySchemaCompiler<T>> {
+  if (route.httpPart === 'body') return (data: unknown) => ({ value: data });
+  return validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]);
+}
+
+const isUniqueViolation = (error: unknown) => (error as { code?: unknown })?.code === 'P2002';
+const HISTORY_WINDOW_MS = 8 * 86_400_000;
+
+export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod =>
+  async function routes(app) {
+    const { db } = deps;
+    const templates = deps.templates ?? new TemplateStore();
+    const defaultTimezone = deps.defaultTimezone ?? 'UTC';
+
+    // YAML definitions; scoped to these routes (the plugin is encapsulated).
+    app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_request, body, done) =>
+      done(null, body),
+    );
+
+    const refuse = (reply: FastifyReply, errors: DefinitionError[], prefix = '') => {
+      const prefixed = errors.map((error) => ({ path: prefix ? `${prefix}.${error.path}` : error.path, message: error.message }));
+      return reply.status(422).send({
+        error: { code: 'invalid_definition', message: describeDefinitionErrors(prefixed), field: prefixed[0]?.path ?? '(body)' },
+        errors: prefixed,
+      });
+    };
+    const definitionFromBody = async (body: unknown): Promise<DefinitionCheck> => {
+      let raw = body;
+      if (typeof body === 'string') {
+        const read = readDefinitionText(body);
+        if (!read.ok) return read;
+        raw = read.raw;
+      }
+      if (raw === undefined || raw === null)
+        return { ok: false, errors: [{ path: '(body)', message: 'is empty: send a journey definition' }] };
+      return checkDefinition(raw, templates);
+    };
+    const journeyOr404 = async (key: string) => {
+      const journey = await db.journey.findUnique({ where: { key } });
+      if (!journey) throw new HttpError(404, 'not_found', `No journey with key '${key}'.`, 'key');
+      return journey;
+    };
+    const versionOr404 = async (key: string, version: number) => {
+      const row = await db.journeyVersion.findUnique({ where: { journeyKey_version: { journeyKey: key, version } } });
+      if (!row) throw new HttpError(404, 'not_found', `Journey '${key}' has no version ${version}.`, 'version');
+      return row;
+    };
+    const enrollmentCounts = async (keys: string[]) => {
+      const rows = await db.enrollment.groupBy({
+        by: ['journeyKey', 'status'],
+        where: { journeyKey: { in: keys } },
+        _count: { _all: true },
+      });
+      const counts = new Map<string, Record<(typeof enrollmentStatuses)[number] | 'total', number>>();
+      for (const key of keys) counts.set(key, { total: 0, ...Object.fromEntries(enrollmentStatuses.map((s) => [s, 0])) } as never);
+      for (const row of rows) {
+        const entry = counts.get(row.journeyKey);
+        if (!entry) continue;
+        entry[row.status] += row._count._all;
+        entry.total += row._count._all;
+      }
+      return counts;
+    };
+    const summary = (
+      journey: {
+        key: string;
+        name: string;
+        status: 'active' | 'paused' | 'archived';
+        currentVersion: number | null;
+        createdAt: Date;
+        updatedAt: Date;
+      },
+      enrollments: Record<(typeof enrollmentStatuses)[number] | 'total', number>,
+    ) => ({
+      key: journey.key,
+      name: journey.name,
+      status: journey.status,
+      currentVersion: journey.currentVersion,
+      enrollments,
+      createdAt: journey.createdAt.toISOString(),
+      updatedAt: journey.updatedAt.toISOString(),
+    });
+    /** Publishes, retrying when a concurrent publish of the same journey took the version number first. */
+    const publish = async (definition: JourneyDefinition) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await publishJourney(db, definition, 'api');
+        } catch (error) {
+          if (!isUniqueViolation(error) || attempt >= 3) throw error;
+        }
+      }
+    };
+
+    app.get(
+      '/journeys',
+      {
+        schema: {
+          summary: 'List journeys with their status, current version and enrollments by status',
+          tags: ['journeys'],
+          response: { 200: z.object({ journeys: z.array(journeySummarySchema) }), 401: errorResponseSchema },
+        },
+      },
+      async () => {
+        const journeys = await db.journey.findMany({ orderBy: { key: 'asc' } });
+        const counts = await enrollmentCounts(journeys.map((journey) => journey.key));
+        return { journeys: journeys.map((journey) => summary(journey, counts.get(journey.key) as never)) };
+      },
+    );
+
+    app.get(
+      '/journeys/schema',
+      {
+        schema: {
+          summary: 'The JSON Schema of journey definitions',
+          tags: ['journeys'],
+          response: { 200: jsonObject, 401: errorResponseSchema },
+        },
+      },
+      async () => journeyJsonSchema(),
+    );
+
+    app.get(
+      '/journeys/:key',
+      {
+        schema: {
+          summary: 'A journey: its definition (the current version, or ?version=N), its versions and status',
+          tags: ['journeys'],
+          params: keyParams,
+          querystring: versionQuery,
+          response: { 200: journeyDetailSchema, 401: errorResponseSchema, 404: errorResponseSchema, 422: errorResponseSchema },
+        },
+      },
+      async (request) => {
+        const { key } = request.params;
+        const journey = await journeyOr404(key);
+        const shown = request.query.version ?? journey.currentVersion;
+        const [versions, version, counts] = await Promise.all([
+          db.journeyVersion.findMany({
+            where: { journeyKey: key },
+            orderBy: { version: 'asc' },
+            select: { version: true, publishedAt: true, publishedBy: true, checksum: true },
+          }),
+          shown === null ? null : versionOr404(key, shown),
+          enrollmentCounts([key]),
+        ]);
+        return {
+          ...summary(journey, counts.get(key) as never),
+          version: version?.version ?? null,
+          definition: (version?.definition as Record<string, unknown> | undefined) ?? null,
+          versions: versions.map((v) => ({ ...v, publishedAt: v.publishedAt.toISOString() })),
+        };
+      },
+    );
+
+    app.post(
+      '/journeys',
+      {
+        schema: {
+          summary: 'Create a journey from a definition (JSON or YAML); it is published as version 1',
+          tags: ['journeys'],
+          body: definitionBodyDoc,
+          response: {
+            201: publishResultSchema,
+            401: errorResponseSchema,
+            409: errorResponseSchema,
+            415: errorResponseSchema,
+            422: definitionErrorResponseSchema,
+          },
+        },
+        validatorCompiler: bodyLeftToHandler,
+      },
+      async (request, reply) => {
+        const check = await definitionFromBody(request.body);
+        if (!check.ok) return refuse(reply, check.errors);
+        const { definition } = check;
+        // Claim the key first: of two concurrent creates, exactly one wins.
+        try {
+          await db.journey.create({ data: { key: definition.key, name: definition.name } });
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw new HttpError(
+            409,
+            'journey_exists',
+            `A journey with key '${definition.key}' exists; publish a new version with POST /v1/journeys/${definition.key}/versions.`,
+            'key',
+          );
+        }
+        try {
+          const result = await publish(definition);
+          return reply.status(201).send(result);
+        } catch (error) {
+          await db.journey.deleteMany({ where: { key: definition.key, currentVersion: null } }).catch(() => undefined);
+          throw error;
+        }
+      },
+    );
+
+    app.post(
+      '/journeys/:key/versions',
+      {
+        schema: {
+          summary: 'Publish a new immutable version (an identical definition publishes nothing)',
+          tags: ['journeys'],
+          params: keyParams,
+          body: definitionBodyDoc,
+          response: {
+            200: publishResultSchema,
+            201: publishResultSchema,
+            401: errorResponseSchema,
+            404: errorResponseSchema,
+            409: errorResponseSchema,
+            415: errorResponseSchema,
+            422: definitionErrorResponseSchema,
+          },
+        },
+        validatorCompiler: bodyLeftToHandler,
+      },
+      async (request, reply) => {
+        const { key } = request.params;
+        const check = await definitionFromBody(request.body);
+        if (!check.ok) return refuse(reply, check.errors);
+        if (check.definition.key !== key) {
+          return refuse(reply, [{ path: 'key', message: `is '${check.definition.key}', but the URL names the journey '${key}'` }]);
+        }
+        const journey = await journeyOr404(key);
+        if (journey.status === 'archived') {
+          throw new HttpError(409, 'journey_archived', `Journey '${key}' is archived; it takes no new versions.`, 'key');
+        }
+        const result = await publish(check.definition);
+        return reply.status(result.created ? 201 : 200).send(result);
+      },
+    );
+
+    for (const action of ['pause', 'resume', 'archive'] as const) {
+      const what = {
+        pause: 'Pause: no new enrollments; running ones hold before their next send',
+        resume: 'Resume a paused journey',
+        archive: 'Archive: running enrollments end',
+      }[action];
+      app.post(
+        `/journeys/:key/${action}`,
+        {
+          schema: {
+            summary: what,
+            tags: ['journeys'],
+            params: keyParams,
+            response: {
+              200: controlResultSchema,
+              401: errorResponseSchema,
+              404: errorResponseSchema,
+              409: errorResponseSchema,
+              503: errorResponseSchema,
+            },
+          },
+        },
+        async (request) => {
+          const { key } = request.params;
+          if (!deps.temporal) {
+            throw new HttpError(
+              503,
+              'temporal_unavailable',
+              'Temporal is not connected, so running enrollments cannot be told; try again later.',
+            );
+          }
+          // Loaded here: the Temporal client stays out of the modules the CLI imports from this file.
+          const { controlJourney, JourneyNotFoundError, JourneyStateError } = await import('../journey-store/journey-control.ts');
+          try {
+            const result = await controlJourney(db, deps.temporal, key, action);
+            return { key, status: result.status as 'active' | 'paused' | 'archived', signalled: result.signalled };
+          } catch (error) {
+            if (error instanceof JourneyNotFoundError) throw new HttpError(404, 'not_found', error.message, 'key');
+            if (error instanceof JourneyStateError) throw new HttpError(409, 'journey_archived', error.message, 'key');
+            throw error;
+          }
+        },
+      );
+    }
+
+    app.post(
+      '/journeys/:key/simulate',
+      {
+        schema: {
+          summary: 'Simulate a journey for one customer over N days: the timeline, the messages and the outcome',
+          tags: ['journeys'],
+          params: keyParams,
+          body: simulateBodySchema,
+          response: {
+            200: simulationResponseSchema,
+            401: errorResponseSchema,
+            404: errorResponseSchema,
+            422: definitionErrorResponseSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { key } = request.params;
+        const body = request.body;
+        let definition: JourneyDefinition;
+        let version: number | null = null;
+        if (body.definition !== undefined) {
+          const check = await definitionFromBody(body.definition);
+          if (!check.ok) return refuse(reply, check.errors, 'definition');
+          if (check.definition.key !== key) {
+            return refuse(reply, [
+              { path: 'definition.key', message: `is '${check.definition.key}', but the URL names the journey '${key}'` },
+            ]);
+          }
+          definition = check.definition;
+        } else {
+          const journey = await journeyOr404(key);
+          if (journey.currentVersion === null) throw new HttpError(404, 'not_found', `Journey '${key}' has no published version.`, 'key');
+          const row = await versionOr404(key, journey.currentVersion);
+          definition = row.definition as JourneyDefinition;
+          version = row.version;
+        }
+        const start = body.start !== undefined ? Date.parse(body.start) : Date.now();
+        const customer = await resolveCustomer(db, body.customer, start, defaultTimezone);
+        const result = runSimulation({
+          definition,
+          customer,
+          start,
+          days: body.days,
+          events: body.events ?? [],
+          surveyAnswers: body.surveyAnswers ?? {},
+          group: body.group ?? 'treatment',
+        });
+        return { key, version, ...presentSimulation(result, customer, start, body.days) };
+      },
+    );
+
+    app.get(
+      '/journeys/:key/stats',
+      {
+        schema: {
+          summary: 'Funnel per step, enrollments by status, goal conversion per group and the lift over the holdout',
+          tags: ['journeys'],
+          params: keyParams,
+          querystring: versionQuery,
+          response: { 200: statsResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema, 422: errorResponseSchema },
+        },
+      },
+      async (request) => {
+        const { key } = request.params;
+        const journey = await journeyOr404(key);
+        const shown = request.query.version ?? journey.currentVersion;
+        const row = shown === null ? null : await versionOr404(key, shown);
+        const { journeyStats } = await import('../journey-store/journey-stats.ts');
+        return journeyStats(db, key, {
+          ...(request.query.version !== undefined ? { version: request.query.version } : {}),
+          definition: (row?.definition as JourneyDefinition | undefined) ?? null,
+        });
+      },
+    );
+  };
+
+/** A profile from the request, or a stored customer's (overridden by what the request gives). */
+async function resolveCustomer(db: Database, given: SimulationCustomer, start: number, defaultTimezone: string): Promise<ResolvedCustomer> {
+  if (given.customerId === undefined) return customerFromProfile(given, defaultTimezone);
+  const customer =
+    (await db.customer.findUnique({ where: { externalId: given.customerId }, include: { churnScore: true } })) ??
+    (await db.customer.findUnique({ where: { id: given.customerId }, include: { churnScore: true } }).catch(() => null));
+  if (!customer) throw new HttpError(404, 'not_found', `No customer with id '${given.customerId}'.`, 'customer.customerId');
+  const [suppression, recent] = await Promise.all([
+    customer.email ? db.suppression.findFirst({ where: { email: customer.email.toLowerCase() } }) : null,
+    db.message.findMany({
+      where: {
+        customerId: customer.id,
+        category: 'marketing',
+        status: { in: ['pending', 'sent', 'delivered', 'delayed', 'bounced', 'complained'] },
+        createdAt: { gte: new Date(start - HISTORY_WINDOW_MS), lte: new Date(start) },
+      },
+      select: { sentAt: true, createdAt: true },
+    }),
+  ]);
+  const band = customer.churnScore?.band;
+  return {
+    customerId: customer.externalId,
+    timezone: given.timezone ?? customer.timezone ?? defaultTimezone,
+    consent: given.consent ?? (customer.consent as Record<string, unknown>),
+    churnBand: given.churnBand !== undefined ? given.churnBand : band === 'low' || band === 'medium' || band === 'high' ? band : null,
+    attributes: given.attributes ?? (customer.attributes as Record<string, unknown>),
+    tags: given.tags ?? customer.tags,
+    suppressed: given.suppressed ?? suppression !== null,
+    messageHistory: given.messageHistory
+      ? given.messageHistory.map((at) => Date.parse(at))
+      : recent.map((message) => (message.sentAt ?? message.createdAt).getTime()),
+  };
+}

@@ -1,0 +1,251 @@
+// `aftercare journeys validate|publish|simulate FILE`: journey definitions (YAML or JSON) from a file.
+// validate and simulate need no database (simulate is the pure simulator, the same code the API and
+// the workflow use); publish needs DATABASE_URL. Modules load inside the actions, so that
+// `aftercare --help` stays quick. Bad input: exit 2 and one sentence on stderr.
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { Command } from 'commander';
+import type { z } from 'zod';
+import type { DefinitionError, JourneyDefinition } from '../core/journey/definition.ts';
+
+export interface JourneysCommandHooks {
+  /** Builds the error that the CLI reports as bad input: exit code 2 and `aftercare: <message>`. */
+  readonly usageError: (message: string) => Error;
+  /** Marks the command as finished, so that the process exits. */
+  readonly finished: () => void;
+}
+
+interface SimulateOptions {
+  customer?: string;
+  days?: string;
+  start?: string;
+  events?: string;
+  answers?: string;
+  group?: string;
+  json?: boolean;
+}
+
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+}
+
+/** Ends a message with a full stop unless it already ends a sentence. */
+const sentence = (text: string) => (/[.!?)]$/.test(text) ? text : `${text}.`);
+
+export function registerJourneysCommands(program: Command, hooks: JourneysCommandHooks): void {
+  const journeys = program.command('journeys').description('journey definitions from YAML or JSON files: validate, publish, simulate');
+
+  journeys
+    .command('validate')
+    .description('check definitions against the schema and the templates; nothing is stored')
+    .argument('<files...>', 'journey definitions (.yaml, .yml or .json)')
+    .action(async (files: string[]) => {
+      for (const file of files) {
+        let definition: JourneyDefinition;
+        try {
+          definition = await loadDefinition(file, hooks);
+        } catch (error) {
+          // Several files: say which one (unless the sentence already does).
+          const message = (error as Error).message;
+          if (files.length === 1 || message.includes(file)) throw error;
+          throw hooks.usageError(`${file}: ${message}`);
+        }
+        const goal = definition.goal ? `, goal ${definition.goal.event} within ${definition.goal.within}` : '';
+        await write(`${file}: journey '${definition.key}' (${definition.name}) is valid: ${definition.steps.length} steps${goal}.\n`);
+      }
+      hooks.finished();
+    });
+
+  journeys
+    .command('publish')
+    .description('publish a definition as the next version of its journey (needs DATABASE_URL)')
+    .argument('<file>', 'a journey definition (.yaml, .yml or .json)')
+    .action(async (file: string) => {
+      const { loadConfig } = await import('../runtime/config.ts');
+      const cfg = loadConfig(process.env);
+      if (!cfg.databaseUrl) throw hooks.usageError('DATABASE_URL is not set: name the database to publish to.');
+      const definition = await loadDefinition(file, hooks);
+      const { createDatabase } = await import('../runtime/database.ts');
+      const { publishJourney } = await import('../journey-store/journey-versions.ts');
+      const db = createDatabase(cfg.databaseUrl, 2);
+      try {
+        const existing = await db.journey.findUnique({ where: { key: definition.key } });
+        if (existing?.status === 'archived') throw hooks.usageError(`Journey '${definition.key}' is archived; it takes no new versions.`);
+        let result: Awaited<ReturnType<typeof publishJourney>> | undefined;
+        for (let attempt = 1; !result; attempt++) {
+          try {
+            result = await publishJourney(db, definition, 'cli');
+          } catch (error) {
+            // A concurrent publish took the version number: try again on top of it.
+            if ((error as { code?: unknown }).code !== 'P2002' || attempt >= 3) throw error;
+          }
+        }
+        await write(
+          result.created
+            ? `Published journey '${result.key}' version ${result.version}.\n`
+            : `Journey '${result.key}' is unchanged: version ${result.version} has this definition, nothing was published.\n`,
+        );
+      } finally {
+        await db.$disconnect();
+      }
+      hooks.finished();
+    });
+
+  journeys
+    .command('simulate')
+    .description('run a definition for one customer on a virtual clock and print the timeline (no database)')
+    .argument('<file>', 'a journey definition (.yaml, .yml or .json)')
+    .option(
+      '--customer <json|@file>',
+      'the customer: {"timezone":"Europe/Paris","consent":{"marketing":true},"churnBand":"high","attributes":{},"tags":[]}',
+    )
+    .option('--days <n>', 'how many days to simulate (1-365)', '30')
+    .option('--start <iso>', 'when the journey starts (ISO-8601 with offset); default: now')
+    .option(
+      '--events <json|@file>',
+      'future events: [{"offset":"P3D","type":"order.placed","properties":{...}}] (or "at" instead of "offset")',
+    )
+    .option('--answers <json|@file>', 'survey answers by send step id: {"checkin-email":2}')
+    .option('--group <group>', 'treatment, or control (the holdout: sends nothing)', 'treatment')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, options: SimulateOptions) => {
+      await simulateCommand(file, options, hooks);
+      hooks.finished();
+    });
+}
+
+async function readInput(file: string, what: string, hooks: JourneysCommandHooks): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw hooks.usageError(`The ${what} ${file} does not exist.`);
+    if (code === 'EISDIR') throw hooks.usageError(`${file} is a directory, not a ${what}.`);
+    if (code === 'EACCES' || code === 'EPERM') throw hooks.usageError(`The ${what} ${file} cannot be read (permission denied).`);
+    throw hooks.usageError(`The ${what} ${file} cannot be read (${code ?? String(error)}).`);
+  }
+}
+
+/** Reads, parses and checks a definition file (schema and templates); bad input is one sentence. */
+async function loadDefinition(file: string, hooks: JourneysCommandHooks): Promise<JourneyDefinition> {
+  const text = await readInput(file, 'journey file', hooks);
+  const { checkDefinition, describeDefinitionErrors } = await import('../api/journeys-routes.ts');
+  const { TemplateStore } = await import('../messaging/template-store.ts');
+  let raw: unknown;
+  try {
+    if (extname(file).toLowerCase() === '.json') raw = JSON.parse(text);
+    else raw = (await import('yaml')).parse(text);
+  } catch (error) {
+    const kind = extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML';
+    throw hooks.usageError(`${file} is not valid ${kind}: ${sentence(((error as Error).message.split('\n')[0] ?? '').replace(/:$/, ''))}`);
+  }
+  if (raw === null || raw === undefined) throw hooks.usageError(`${file} is empty: it should hold a journey definition.`);
+  const check = await checkDefinition(raw, new TemplateStore());
+  if (!check.ok) throw hooks.usageError(sentence(describeDefinitionErrors(check.errors as DefinitionError[])));
+  return check.definition;
+}
+
+/** `--option` given as inline JSON or @file (JSON or YAML), checked with `schema`. */
+async function readOption<T extends z.ZodType>(name: string, value: string, schema: T, hooks: JourneysCommandHooks): Promise<z.output<T>> {
+  let text = value;
+  if (value.startsWith('@')) text = await readInput(value.slice(1), `${name} file`, hooks);
+  else if (!/^\s*[[{]/.test(value))
+    throw hooks.usageError(`${name} must be JSON (e.g. '{"timezone":"Europe/Paris"}') or @file, not "${value}".`);
+  let raw: unknown;
+  try {
+    raw = (await import('yaml')).parse(text);
+  } catch (error) {
+    throw hooks.usageError(`${name} is not valid JSON: ${sentence(((error as Error).message.split('\n')[0] ?? '').replace(/:$/, ''))}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = (issue?.path ?? []).map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
+    const where = path.startsWith('.') ? ` ${path.slice(1)}` : path;
+    throw hooks.usageError(sentence(`${name}${where} ${issue?.message ?? 'is invalid'}`));
+  }
+  return parsed.data;
+}
+
+async function simulateCommand(file: string, options: SimulateOptions, hooks: JourneysCommandHooks): Promise<void> {
+  const definition = await loadDefinition(file, hooks);
+  const routes = await import('../api/journeys-routes.ts');
+  const { loadConfig } = await import('../runtime/config.ts');
+  const { DateTime } = await import('luxon');
+
+  if (options.customer === undefined) {
+    throw hooks.usageError(
+      'Describe the customer with --customer \'{"timezone":"Europe/Paris","consent":{"marketing":true}}\' or --customer @file.',
+    );
+  }
+  const given = await readOption('--customer', options.customer, routes.simulationCustomerSchema, hooks);
+  if (given.customerId !== undefined) {
+    throw hooks.usageError(
+      '--customer customerId needs the database; the CLI simulates a profile: give timezone, consent, churnBand, attributes, tags.',
+    );
+  }
+  const days = Number(options.days ?? '30');
+  if (!/^\d+$/.test(options.days ?? '30') || days < 1 || days > 365) {
+    throw hooks.usageError(`--days must be a whole number from 1 to 365, not "${options.days}".`);
+  }
+  let start = Date.now();
+  if (options.start !== undefined) {
+    const parsed = DateTime.fromISO(options.start, { setZone: true });
+    if (!parsed.isValid || !/(Z|[+-]\d{2}:?\d{2})$/i.test(options.start)) {
+      throw hooks.usageError(
+        `--start must be an ISO-8601 date-time with an offset (e.g. 2026-11-23T10:00:00+01:00), not "${options.start}".`,
+      );
+    }
+    start = parsed.toMillis();
+  }
+  const group = options.group ?? 'treatment';
+  if (group !== 'treatment' && group !== 'control') throw hooks.usageError(`--group must be treatment or control, not "${group}".`);
+  const events = options.events === undefined ? [] : await readOption('--events', options.events, routes.simulatedEventsSchema, hooks);
+  const answers = options.answers === undefined ? {} : await readOption('--answers', options.answers, routes.surveyAnswersSchema, hooks);
+
+  const customer = routes.customerFromProfile(given, loadConfig(process.env).defaultTimezone);
+  const result = routes.runSimulation({ definition, customer, start, days, events, surveyAnswers: answers, group });
+  const presented = routes.presentSimulation(result, customer, start, days);
+  if (options.json) {
+    await write(`${JSON.stringify({ key: definition.key, version: null, ...presented }, null, 2)}\n`);
+    return;
+  }
+
+  const zone = customer.timezone;
+  const local = (at: number | string) =>
+    DateTime.fromMillis(typeof at === 'number' ? at : Date.parse(at), { zone }).toFormat('ccc yyyy-LL-dd HH:mm');
+  const describeDetail = (detail: Record<string, unknown> | undefined) =>
+    Object.entries(detail ?? {})
+      .sort(([a], [b]) => Number(b === 'reason') - Number(a === 'reason'))
+      .map(([name, value]) => {
+        if (name === 'until' && typeof value === 'string') return `until ${local(value)}`;
+        if (name === 'case' || name === 'goto') return `${name} ${String(value)}`;
+        return typeof value === 'object' ? `${name} ${JSON.stringify(value)}` : `${name} ${String(value)}`;
+      })
+      .join(', ');
+  const rows = presented.timeline.map((entry) => [local(entry.at), entry.step, entry.kind, entry.status, describeDetail(entry.detail)]);
+  const header = ['local time', 'step', 'kind', 'status', 'detail'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd();
+
+  const out = [
+    `Journey '${definition.key}' (${definition.name}), ${group} group, customer in ${zone}`,
+    `From ${local(start)} for ${days} day${days === 1 ? '' : 's'} (times are the customer's local time)`,
+    '',
+    line(header),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...rows.map(line),
+    '',
+    presented.messages.length === 0 ? 'Messages: none' : `Messages (${presented.messages.length}):`,
+    ...presented.messages.map((message) => `  ${local(message.at)}  ${message.step}  (template ${message.template})`),
+    '',
+    result.endedAt === null
+      ? `Outcome: still running after ${days} days`
+      : `Outcome: ${result.outcome} on ${local(result.endedAt)}${presented.endReason ? ` (${presented.endReason})` : ''}`,
+  ];
+  await write(`${out.join('\n')}\n`);
+}
