@@ -69,7 +69,9 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
   // Sends run on their own queue, whose rate limit holds across every worker (see worker.ts).
   const { sendJourneyMessage } = proxyActivities<JourneyActivities>({
     taskQueue: `${workflowInfo().taskQueue}-email`,
-    startToCloseTimeout: '1 minute',
+    // The provider call gives up after 10 s; a worker that died mid-send is noticed after 30 s, and the
+    // retry, with the same idempotency key, completes what the dead worker started.
+    startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
   });
 
