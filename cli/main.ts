@@ -6,6 +6,7 @@ import { type Config, ConfigError, loadConfig } from '../runtime/config.ts';
 import type { Engine } from '../runtime/engine.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { registerChurnCommands } from './churn-command.ts';
+import { registerImportCommand } from './import-command.ts';
 import { registerJourneysCommands } from './journeys-command.ts';
 
 class UsageError extends Error {}
@@ -135,6 +136,13 @@ registerChurnCommands(program, {
   },
 });
 
+registerImportCommand(program, {
+  usageError: (message) => new UsageError(message),
+  finished: () => {
+    finished = true;
+  },
+  config,
+});
 registerJourneysCommands(program, {
   usageError: (message) => new UsageError(message),
   finished: () => {

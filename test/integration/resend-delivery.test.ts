@@ -63,7 +63,7 @@ describe('delivery through Resend', () => {
     });
     const message = await messageTo('retried');
     const attempts = resend.emailRequests().filter((request) => request.idempotencyKey === message.id);
-    expect(attempts.map((attempt) => attempt.response.status)).toEqual([429, 500, 200]);
+    expect(attempts.map((attempt) => attempt.response?.status)).toEqual([429, 500, 200]);
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(1000); // retry-after honoured
     expect(resend.delivered.filter((email) => email.idempotencyKey === message.id)).toHaveLength(1);
     expect(message).toMatchObject({ status: 'sent', transport: 'resend' });
