@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { JourneyDefinition } from '../core/journey/definition.ts';
 import type { CustomerFacts, Outcome, SendOutcome, StepLogEntry } from '../core/journey/interpreter.ts';
-import { signToken } from '../core/messaging/tokens.ts';
 import { decideSend, defaultPolicies, type SendPolicies } from '../core/policy/send-policy.ts';
+import { renderData } from '../messaging/render-data.ts';
 import type { TemplateStore } from '../messaging/template-store.ts';
 import { type EmailTransport, PermanentSendError } from '../messaging/transport.ts';
 import { listUnsubscribeHeaders } from '../messaging/unsubscribe.ts';
@@ -81,19 +81,6 @@ const finalOutcome: Record<string, SendResult['outcome'] | undefined> = {
 };
 
 export function createJourneyActivities({ db, transport, templates, config }: ActivityDeps) {
-  function surveyLinks(kind: 'csat' | 'nps', messageId: string) {
-    const scores = kind === 'csat' ? [1, 2, 3, 4, 5] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    return {
-      kind,
-      question: kind === 'csat' ? 'How happy are you with your order?' : 'How likely are you to recommend us to a friend?',
-      options: scores.map((score) => ({
-        score,
-        label: String(score),
-        url: `${config.publicUrl}/s/${signToken(config.secret, 'survey', { m: messageId, s: score })}`,
-      })),
-    };
-  }
-
   /** Consent and suppression, checked just before the provider call: never sent, and why. */
   async function reasonNotToSend(
     customer: { email: string | null; consent: unknown },
@@ -163,7 +150,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
           include: { customer: true, journey: true },
         });
         const { customer } = enrollment;
-        const template = await templates.get(input.template);
+        const template = await templates.get(input.template, customer.locale ?? config.defaultLocale);
         const locale = customer.locale ?? config.defaultLocale;
         const timezone = customer.timezone ?? config.defaultTimezone;
         const category = template.meta.category === 'marketing' || input.category === 'marketing' ? 'marketing' : 'transactional';
@@ -185,25 +172,17 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
         const owner = customer.ownerId ? await db.staffUser.findUnique({ where: { id: customer.ownerId } }) : null;
         const rendered = skipReason
           ? { subject: null, html: null, text: null }
-          : template.compiled.render({
-              locale,
-              timezone,
-              category,
-              customer: { name: customer.name ?? '', email: customer.email ?? '', attributes: customer.attributes },
-              order: order
-                ? {
-                    id: order.externalId,
-                    total: Number(order.total),
-                    currency: order.currency,
-                    items: order.items,
-                    placedAt: order.placedAt,
-                  }
-                : null,
-              owner: { name: owner?.name ?? `The ${config.businessName} team` },
-              business: { name: config.businessName, address: config.businessAddress, reviewUrl: `${config.publicUrl}/review` },
-              links: { unsubscribe: `${config.publicUrl}/u/${signToken(config.secret, 'unsubscribe', { c: customer.id })}` },
-              ...(input.survey ? { survey: surveyLinks(input.survey, messageId) } : {}),
-            });
+          : template.compiled.render(
+              renderData(config, {
+                customer,
+                order,
+                ownerName: owner?.name ?? null,
+                locale,
+                timezone,
+                category,
+                survey: input.survey ? { kind: input.survey, messageId } : null,
+              }),
+            );
         // Policy check and the message row in one transaction, serialised per customer: two journeys
         // sending at the same moment cannot both take the last slot of the cap.
         const created = await db.$transaction(async (tx) => {
@@ -245,7 +224,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
               stepKey: input.stepId,
               customerId: customer.id,
               template: input.template,
-              locale,
+              locale: template.locale,
               category,
               surveyKind: input.survey,
               toAddress: customer.email,

@@ -5,12 +5,14 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchChurn } from './churn.ts';
 import { benchIngestion } from './ingestion.ts';
 import { benchJourneys } from './journeys.ts';
+import { benchMessaging } from './messaging.ts';
 import { benchStartup } from './startup.ts';
 
 const benchmarks: Record<string, () => Promise<Record<string, number>>> = {
   churn: benchChurn,
   ingestion: benchIngestion,
   journeys: benchJourneys,
+  messaging: benchMessaging,
   startup: benchStartup,
 };
 

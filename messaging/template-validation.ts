@@ -16,14 +16,17 @@
 //    an unknown helper, a helper that throws on the sample, a missing partial.
 // A marketing email must also show its unsubscribe link.
 //
+// Every locale variant of a template is checked the same way (the default files and each
+// `*.<locale>.hbs` variant, with the partials chosen for that variant, rendered in that variant's
+// locale), and a variant that lacks one of its three files is a problem in itself (see
+// template-store.ts for the variant rules).
+//
 // Links in data must be https (http only when allowed, for development): `safeLink` refuses anything
 // else, `javascript:` included, and `assertSafeLinks` checks every link of a render context.
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { JourneyDefinition } from '../core/journey/definition.ts';
 import { compileTemplate } from '../core/messaging/render.ts';
-import { type TemplateMeta, TemplateNotFoundError, type TemplateStore } from './template-store.ts';
+import { type TemplateMeta, TemplateNotFoundError, TemplateStore } from './template-store.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Links
@@ -223,7 +226,13 @@ class StaticChecker {
     private readonly root: Record<string, unknown>,
     private readonly partials: Record<string, string>,
     private readonly use: TemplateUse,
+    /** The file each partial was read from, for messages (default: `templates/_partials/<name>.hbs`). */
+    private readonly partialFiles: Record<string, string> = {},
   ) {}
+
+  private partialFile(name: string): string {
+    return this.partialFiles[name] ?? `templates/_partials/${name}.hbs`;
+  }
 
   check(file: string, source: string): void {
     let program: Program;
@@ -370,11 +379,11 @@ class StaticChecker {
     try {
       program = Handlebars.parse(source) as unknown as Program;
     } catch (error) {
-      this.report(`templates/_partials/${name}.hbs`, `does not parse: ${(error as Error).message.split('\n')[0]}`);
+      this.report(this.partialFile(name), `does not parse: ${(error as Error).message.split('\n')[0]}`);
       return;
     }
     const inner = node.type === 'PartialBlockStatement' && node.program ? [...blocks, { program: node.program, file }] : blocks;
-    this.program(program, `templates/_partials/${name}.hbs`, scopes, inner, depth + 1);
+    this.program(program, this.partialFile(name), scopes, inner, depth + 1);
   }
 
   /** Resolves a path; reports it (when `required`) if the data does not have it. */
@@ -422,31 +431,18 @@ type PartialBlock = { program: Program; file: string };
 // ---------------------------------------------------------------------------------------------------
 // Checking templates
 
-async function readPartials(dir: string): Promise<Record<string, string>> {
-  const partialsDir = join(dir, '_partials');
-  const files = (await readdir(partialsDir).catch(() => [] as string[])).filter((file) => file.endsWith('.hbs'));
-  const entries = await Promise.all(
-    files.map(async (file) => [basename(file, '.hbs'), await readFile(join(partialsDir, file), 'utf8')] as const),
-  );
-  return Object.fromEntries(entries);
-}
-
-/** A template's sources as the store reads them. */
-export async function readTemplateSources(dir: string, name: string): Promise<TemplateSourceSet> {
-  const read = (file: string) => readFile(join(dir, name, file), 'utf8');
-  const [subject, html, text, partials] = await Promise.all([read('subject.hbs'), read('html.hbs'), read('text.hbs'), readPartials(dir)]);
+/** A template's sources as the store reads them: the default files, or one locale variant's. */
+export async function readTemplateSources(dir: string, name: string, variant: string | null = null): Promise<TemplateSourceSet> {
+  const { subject, html, text, partials } = await new TemplateStore(dir).sources(name, variant);
   return { name, subject, html, text, partials };
-}
-
-function templatesDirOf(store: TemplateStore): string {
-  return store.dir;
 }
 
 export type TemplateCheckOptions = { templatesDir?: string };
 
 /**
- * The problems of one template in one use, each a sentence that starts with the file, e.g.
- * "templates/checkin/html.hbs: 'customer.nmae' is not in the data (line 3)". Empty when it is fine.
+ * The problems of one template in one use, across its default files and every locale variant, each a
+ * sentence that starts with the file, e.g. "templates/checkin/html.fr.hbs: 'customer.nmae' is not in
+ * the data (line 3)". Empty when it is fine.
  */
 export async function validateTemplate(
   store: TemplateStore,
@@ -454,22 +450,50 @@ export async function validateTemplate(
   use: TemplateUse,
   options: TemplateCheckOptions = {},
 ): Promise<string[]> {
-  let loaded: Awaited<ReturnType<TemplateStore['get']>>;
+  let variants: string[];
+  const problems: string[] = [];
   try {
-    loaded = await store.get(name);
+    await store.get(name);
+    variants = await store.variants(name);
+    problems.push(...(await store.variantProblems(name)));
   } catch (error) {
     if (error instanceof TemplateNotFoundError) return [`there is no template named '${name}'`];
     return [`templates/${name}: ${(error as Error).message}`];
   }
-  const data = templateRenderData(loaded.meta, use);
-  const problems: string[] = [];
+  const sourceStore = options.templatesDir && options.templatesDir !== store.dir ? new TemplateStore(options.templatesDir) : store;
+  for (const variant of [null, ...variants]) problems.push(...(await validateVariant(store, sourceStore, name, variant, use)));
+  return problems;
+}
+
+async function validateVariant(
+  store: TemplateStore,
+  sourceStore: TemplateStore,
+  name: string,
+  variant: string | null,
+  use: TemplateUse,
+): Promise<string[]> {
+  const label = variant === null ? `templates/${name}` : `templates/${name} (${variant})`;
+  let loaded: Awaited<ReturnType<TemplateStore['get']>>;
   try {
-    const sources = await readTemplateSources(options.templatesDir ?? templatesDirOf(store), name);
-    const checker = new StaticChecker(data, sources.partials, use);
-    for (const part of ['subject', 'html', 'text'] as const) checker.check(`templates/${name}/${part}.hbs`, sources[part]);
+    loaded = await store.get(name, variant);
+  } catch (error) {
+    return [`${label}: ${(error as Error).message.split('\n')[0]}`];
+  }
+  const data = templateRenderData(loaded.meta, { ...use, locale: use.locale ?? loaded.locale });
+  const problems: string[] = [];
+  let files = {
+    subject: `templates/${name}/subject.hbs`,
+    html: `templates/${name}/html.hbs`,
+    text: `templates/${name}/text.hbs`,
+  };
+  try {
+    const sources = await sourceStore.sources(name, variant);
+    files = sources.files;
+    const checker = new StaticChecker(data, sources.partials, use, sources.partialFiles);
+    for (const part of ['subject', 'html', 'text'] as const) checker.check(sources.files[part], sources[part]);
     problems.push(...checker.problems);
   } catch (error) {
-    problems.push(`templates/${name}: its files could not be read: ${(error as Error).message}`);
+    problems.push(`${label}: its files could not be read: ${(error as Error).message}`);
   }
   if (problems.length > 0) return problems;
 
@@ -477,15 +501,15 @@ export async function validateTemplate(
   try {
     rendered = loaded.compiled.render(data as Record<string, unknown> & { locale: string; timezone: string });
   } catch (error) {
-    return [`templates/${name}: ${(error as Error).message.split('\n')[0]}`];
+    return [`${label}: ${(error as Error).message.split('\n')[0]}`];
   }
   if (data['category'] === 'marketing') {
     const link = String((data['links'] as { unsubscribe: string }).unsubscribe);
     if (!rendered.html.includes(Handlebars.Utils.escapeExpression(link))) {
-      problems.push(`templates/${name}/html.hbs: a marketing email must show the unsubscribe link ({{links.unsubscribe}})`);
+      problems.push(`${files.html}: a marketing email must show the unsubscribe link ({{links.unsubscribe}})`);
     }
     if (!rendered.text.includes(link)) {
-      problems.push(`templates/${name}/text.hbs: a marketing email must show the unsubscribe link ({{links.unsubscribe}})`);
+      problems.push(`${files.text}: a marketing email must show the unsubscribe link ({{links.unsubscribe}})`);
     }
   }
   return problems;

@@ -25,6 +25,14 @@ export async function startEmbeddedTemporal(options: { dataDir?: string; namespa
       ...(dbFilename ? { dbFilename } : {}),
       ...(uiPort ? { ui: true, uiPort } : {}),
       log: { format: 'pretty', level: 'error' },
+      // One partition per task queue: a rate limit (the email queue's) is then applied as one
+      // smooth rate instead of a quarter of it on each of four partitions, which arrives in bursts.
+      extraArgs: [
+        '--dynamic-config-value',
+        'matching.numTaskqueueReadPartitions=1',
+        '--dynamic-config-value',
+        'matching.numTaskqueueWritePartitions=1',
+      ],
     },
   });
   return {

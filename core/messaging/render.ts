@@ -63,7 +63,10 @@ export function compileTemplate(sources: TemplateSources): CompiledTemplate {
     name: sources.name,
     render(data) {
       return {
-        subject: subject(data).replace(/\s+/g, ' ').trim(),
+        // Only ASCII white space folds: a French no-break space before '?' is typography, not layout.
+        subject: subject(data)
+          .replace(/[ \t\r\n]+/g, ' ')
+          .trim(),
         html: html(data),
         text: text(data)
           .replace(/\n{3,}/g, '\n\n')

@@ -69,7 +69,7 @@ describe('post-purchase check-in', () => {
     const outbox = await database.db.outboxEmail.findMany();
     expect(outbox).toHaveLength(1);
     expect(outbox[0]?.toAddress).toBe('cust-new@example.com');
-    expect(outbox[0]?.subject).toBe('Grace, how is your order going?');
+    expect(outbox[0]?.subject).toBe('Grace, votre commande vous plaît-elle ?'); // her language: fr-FR
     expect(outbox[0]?.text).toContain('2 x Linen shirt');
     expect(outbox[0]?.text).toContain('129,50\u00a0€'); // the total, formatted in the customer's locale
 
