@@ -5,8 +5,10 @@
 
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createChurnActivities } from './activities/churn-activities.ts';
 import { createInactivityActivities } from './activities/inactivity-activities.ts';
 import { type ActivityConfig, createJourneyActivities } from './activities/journey-activities.ts';
+import type { ChurnScoringConfig } from './churn/scoring.ts';
 import type { EventRouter } from './ingestion/event-router.ts';
 import { TemplateStore } from './messaging/template-store.ts';
 import type { EmailTransport } from './messaging/transport.ts';
@@ -29,6 +31,8 @@ export type AftercareWorkerOptions = {
   router?: EventRouter;
   /** Emails per second across all workers (EMAIL_RATE_LIMIT). */
   emailsPerSecond?: number;
+  /** Churn band thresholds and score precedence (CHURN_BAND_THRESHOLDS, CHURN_SCORE_PRECEDENCE). */
+  churn?: ChurnScoringConfig;
 };
 
 /** The queue of the send activity: the main queue's name with `-email`, so workflows derive it. */
@@ -69,6 +73,7 @@ export function createActivities(options: Omit<AftercareWorkerOptions, 'connecti
       config: options.activityConfig,
     }),
     ...createInactivityActivities({ db: options.db, router: options.router ?? null }),
+    ...createChurnActivities({ db: options.db, router: options.router ?? null, ...(options.churn ? { config: options.churn } : {}) }),
   };
 }
 

@@ -11,13 +11,16 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { EventRouter } from '../ingestion/event-router.ts';
+import { TemplateStore } from '../messaging/template-store.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { createApiKeyCheck } from './auth.ts';
+import { churnRoutes } from './churn-routes.ts';
 import { handleError } from './errors.ts';
 import { eventsRoutes } from './events-routes.ts';
 import { journeysRoutes } from './journeys-routes.ts';
 import { publicRoutes } from './public-routes.ts';
+import { templatesRoutes } from './templates-routes.ts';
 
 export type ApiDeps = {
   db: Database;
@@ -29,8 +32,13 @@ export type ApiDeps = {
   secret?: string;
   /** RESEND_WEBHOOK_SECRET; unset: POST /webhooks/resend answers 503. */
   resendWebhookSecret?: string | undefined;
-  /** For customers without a zone of their own (simulations). */
+  /** For customers without a zone of their own (simulations, previews). */
   defaultTimezone?: string;
+  defaultLocale?: string;
+  /** The sender, as templates show it (previews). */
+  business?: { name: string; address: string };
+  /** The task queue workers poll (TASK_QUEUE; default `aftercare`): where POST /v1/churn/recompute starts its run. */
+  taskQueue?: string;
 };
 
 /** Room for a full batch of 1000 events with generous properties. */
@@ -97,6 +105,20 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
           ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}),
         }),
       );
+      await v1.register(
+        templatesRoutes({
+          db: deps.db,
+          templates: new TemplateStore(),
+          settings: {
+            secret: deps.secret ?? 'preview-only-secret',
+            publicUrl: deps.publicUrl,
+            businessName: deps.business?.name ?? 'Aftercare Demo Store',
+            businessAddress: deps.business?.address ?? '1 Example Street, Springfield',
+          },
+          defaults: { locale: deps.defaultLocale ?? 'en', timezone: deps.defaultTimezone ?? 'UTC' },
+        }),
+      );
+      await v1.register(churnRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue ?? 'aftercare' }));
     },
     { prefix: '/v1' },
   );

@@ -4,6 +4,7 @@
 // finish keeps `routedAt` empty and is routed again by the sweeper, and the workflow ignores an event
 // id it has already seen, so routing twice is harmless.
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { ChurnRefresher } from '../churn/refresh.ts';
 import { type CustomerSnapshot, entityKeyFor, eventTriggers, ineligibility, reentry } from '../core/journey/enrollment-rules.ts';
 import type { JourneyEventInput } from '../core/journey/interpreter.ts';
 import { assignGroup } from '../core/policy/holdout.ts';
@@ -32,11 +33,19 @@ export class EventRouter {
     private readonly db: Database,
     private readonly client: Client,
     private readonly taskQueue: string,
-    private readonly options: { defaultTimezone?: string; historyLimit?: number } = {},
+    private readonly options: {
+      defaultTimezone?: string;
+      historyLimit?: number;
+      /** Refreshes the churn score of customers who ordered (churn/refresh.ts); off when absent. */
+      churn?: ChurnRefresher;
+    } = {},
   ) {}
 
   async route(events: RoutableEvent[]): Promise<void> {
     if (events.length === 0) return;
+    // Orders refresh the customer's churn score first, so the journeys below see the new band; the band
+    // changes it causes are routed after this batch.
+    const bandChanges = this.options.churn ? await this.options.churn.refresh(events) : [];
     const journeys = await activeJourneys(this.db);
     const customerIds = [...new Set(events.map((event) => event.customerRowId))];
     const [running, customers] = await Promise.all([
@@ -104,6 +113,7 @@ export class EventRouter {
       where: { id: { in: events.map((event) => event.id) } },
       data: { routedAt: new Date() },
     });
+    if (bandChanges.length > 0) await this.route(bandChanges);
   }
 
   private async startOrSignal(workflowId: string, signal: JourneyEventInput, input: JourneyWorkflowInput): Promise<void> {

@@ -45,6 +45,24 @@ const envSchema = z.object({
   EMAIL_RATE_LIMIT: z.coerce.number().positive().max(1000).default(2),
   BUSINESS_NAME: z.string().trim().min(1).default('Aftercare Demo Store'),
   BUSINESS_POSTAL_ADDRESS: z.string().trim().min(1).default('1 Example Street, Springfield'),
+  CHURN_SCHEDULE_TIMEZONE: optionalString.refine((zone) => zone === undefined || isValidTimeZone(zone), {
+    message: 'must be an IANA time zone such as Europe/Paris',
+  }),
+  CHURN_BAND_THRESHOLDS: z
+    .string()
+    .trim()
+    .default('30,60')
+    .transform((value, context) => {
+      const match = /^(\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)$/.exec(value);
+      const medium = Number(match?.[1]);
+      const high = Number(match?.[2]);
+      if (!match || !(medium <= high && high <= 100)) {
+        context.addIssue({ code: 'custom', message: 'must be "medium,high": two scores with 0 <= medium <= high <= 100, e.g. 30,60' });
+        return z.NEVER;
+      }
+      return { medium, high };
+    }),
+  CHURN_SCORE_PRECEDENCE: z.enum(['model', 'external', 'higher']).default('model'),
 });
 
 export type Config = {
@@ -68,6 +86,12 @@ export type Config = {
   businessName: string;
   businessAddress: string;
   emailsPerSecond: number;
+  /** Time zone of the nightly churn scoring (default: DEFAULT_TIMEZONE). */
+  churnScheduleTimezone: string;
+  /** Lowest score of the medium and of the high churn band. */
+  churnBandThresholds: { medium: number; high: number };
+  /** Which score is in force when the business reports its own (`churn_score.reported`). */
+  churnScorePrecedence: 'model' | 'external' | 'higher';
 };
 
 export class ConfigError extends Error {}
@@ -109,5 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emailsPerSecond: e.EMAIL_RATE_LIMIT,
     businessName: e.BUSINESS_NAME,
     businessAddress: e.BUSINESS_POSTAL_ADDRESS,
+    churnScheduleTimezone: e.CHURN_SCHEDULE_TIMEZONE ?? e.DEFAULT_TIMEZONE,
+    churnBandThresholds: e.CHURN_BAND_THRESHOLDS,
+    churnScorePrecedence: e.CHURN_SCORE_PRECEDENCE,
   };
 }

@@ -5,6 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { type ApiServer, buildApiServer } from '../api/server.ts';
+import { createChurnRefresher } from '../churn/refresh.ts';
+import type { ChurnScoringConfig } from '../churn/scoring.ts';
 import { EventRouter } from '../ingestion/event-router.ts';
 import { publishShippedJourneys } from '../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../messaging/outbox-transport.ts';
@@ -87,6 +89,20 @@ export class Engine {
     return new Client({ connection, namespace: this.config.temporalNamespace });
   }
 
+  /** Band thresholds and score precedence, from CHURN_BAND_THRESHOLDS and CHURN_SCORE_PRECEDENCE. */
+  churnConfig(): ChurnScoringConfig {
+    return { thresholds: this.config.churnBandThresholds, precedence: this.config.churnScorePrecedence };
+  }
+
+  /** The router, refreshing a customer's churn score after each of their orders. */
+  router(db: Database, client: Client): EventRouter {
+    const churn = createChurnRefresher(db, {
+      config: this.churnConfig(),
+      onError: (error) => this.logger.warn({ err: error }, 'churn score refresh failed; the nightly run will catch up'),
+    });
+    return new EventRouter(db, client, this.config.taskQueue, { defaultTimezone: this.config.defaultTimezone, churn });
+  }
+
   transport(db: Database): EmailTransport {
     return this.config.resendApiKey
       ? new ResendTransport(this.config.resendApiKey, this.config.resendBaseUrl ? { baseUrl: this.config.resendBaseUrl } : {})
@@ -96,9 +112,10 @@ export class Engine {
   async worker(db: Database, address: string, client: Client): Promise<AftercareWorkers> {
     const secret = await loadOrCreateSecret(this.config.dataDir, this.config.secret);
     const connection = await NativeConnection.connect({ address });
-    const router = new EventRouter(db, client, this.config.taskQueue, { defaultTimezone: this.config.defaultTimezone });
+    const router = this.router(db, client);
     const worker = await createAftercareWorker({
       router,
+      churn: this.churnConfig(),
       emailsPerSecond: this.config.emailsPerSecond,
       connection,
       namespace: this.config.temporalNamespace,
@@ -121,7 +138,9 @@ export class Engine {
       await running.catch(() => undefined);
       await connection.close();
     });
-    await ensureSchedules(client, this.config.taskQueue, this.config.defaultTimezone);
+    await ensureSchedules(client, this.config.taskQueue, this.config.defaultTimezone, {
+      churnTimezone: this.config.churnScheduleTimezone,
+    });
     // Events whose routing never finished (Temporal was down, an API process died) are retried here.
     const sweep = setInterval(() => {
       router.routePending().catch((error) => this.logger.warn({ err: error }, 'event sweep failed'));
@@ -131,7 +150,7 @@ export class Engine {
   }
 
   async api(db: Database, client: Client | null): Promise<ApiServer> {
-    const router = client ? new EventRouter(db, client, this.config.taskQueue, { defaultTimezone: this.config.defaultTimezone }) : null;
+    const router = client ? this.router(db, client) : null;
     const secret = await loadOrCreateSecret(this.config.dataDir, this.config.secret);
     const server = await buildApiServer({
       db,
@@ -142,6 +161,9 @@ export class Engine {
       secret,
       resendWebhookSecret: this.config.resendWebhookSecret,
       defaultTimezone: this.config.defaultTimezone,
+      taskQueue: this.config.taskQueue,
+      defaultLocale: this.config.defaultLocale,
+      business: { name: this.config.businessName, address: this.config.businessAddress },
     });
     await server.listen({ port: this.config.port, host: '0.0.0.0' });
     this.onStop(() => server.close());

@@ -1,3 +1,4 @@
 // Every workflow the worker registers.
+export { churnScoringWorkflow } from './churn-scoring.ts';
 export { inactivitySweepWorkflow } from './inactivity-sweep.ts';
 export { journeyWorkflow } from './journey.ts';

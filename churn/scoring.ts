@@ -1,0 +1,183 @@
+// Scores a set of customers and stores the result, for the nightly run (a page at a time) and for the
+// refresh after an order. One transaction per set: with the customers' current scores locked, it
+//  - upserts `ChurnScore` (score in force, model score and band, the external score beside it, every
+//    factor's contribution and the reasons);
+//  - adds a `ChurnScoreHistory` row for each customer whose score or band changed, the first score
+//    included;
+//  - stores a `churn_band.changed` event { from, to, score } for each customer whose band changed. A first
+//    score is not a change: there is no band to come from, and the first run over an existing history
+//    would otherwise announce every customer's band at once (journeys that care about a band can check it
+//    at entry: `entry.churnBands`);
+//  - advances the page's committed cursor (`ChurnScoringPage`), when scoring a page.
+// Storing the events in the same transaction as the scores matters: after a crash between the two, the
+// retry would see the new band already stored and never announce the change. They are routed to
+// journeys after the commit; an event whose routing fails is routed again by the worker's sweeper.
+// The event id is customer + new band + what computed it (the run, or the order event), so a retry
+// stores nothing twice. A score computed as of an earlier instant never replaces a later one.
+import type { RiskConfig, RiskScore } from '../core/churn/risk.ts';
+import { computeModelOutputs, DEFAULT_RISK_CONFIG, scoreChurnRisk } from '../core/churn/risk.ts';
+import type { RoutableEvent } from '../ingestion/event-router.ts';
+import type { Database } from '../runtime/database.ts';
+import type { ScoringModel } from './churn-model.ts';
+import { type CustomerSignals, loadCustomerSignals } from './customer-signals.ts';
+
+/** The configurable part of the score: band thresholds and the precedence of external scores. */
+export type ChurnScoringConfig = Pick<RiskConfig, 'thresholds' | 'precedence'>;
+
+export const DEFAULT_CHURN_SCORING_CONFIG: ChurnScoringConfig = {
+  thresholds: DEFAULT_RISK_CONFIG.thresholds,
+  precedence: DEFAULT_RISK_CONFIG.precedence,
+};
+
+export const BAND_CHANGED = 'churn_band.changed';
+
+/** The id of the band-change event: customer + new band + what computed the score. */
+export const bandChangeEventId = (customerRowId: string, band: string, computedBy: string) =>
+  `${BAND_CHANGED}:${customerRowId}:${band}:${computedBy}`;
+
+/** One customer's risk score from their signals, as of `at`. */
+export function scoreSignals(signals: CustomerSignals, at: Date, model: ScoringModel, config: ChurnScoringConfig): RiskScore {
+  const rhythm = signals.rhythm;
+  return scoreChurnRisk(
+    {
+      now: at,
+      rhythm,
+      model: rhythm ? computeModelOutputs(model.params, model.unit, rhythm, at) : null,
+      typicalGapDays: model.typicalGapDays,
+      surveys: signals.surveys,
+      openTickets: signals.openTickets,
+      refunds: signals.refunds,
+      email: null,
+      external: signals.external,
+    },
+    config,
+  );
+}
+
+export type ScoreWriteResult = {
+  /** Customers looked at (including any skipped because a later score was already stored). */
+  scored: number;
+  /** History rows written: customers whose score or band changed (first scores included). */
+  changed: number;
+  /** Band-change events stored by this call. */
+  bandChanges: number;
+  /** The band-change events stored by this call, to route to journeys once committed. */
+  events: RoutableEvent[];
+};
+
+const finiteOrNull = (value: number | null | undefined) => (value !== null && value !== undefined && Number.isFinite(value) ? value : null);
+const tenths = (score: number) => Math.round(score * 10);
+
+/**
+ * Scores these customers as of `at` and stores the results (see the top of the file). `page`, when
+ * given, is the scoring-run page whose committed cursor moves to `page.cursor` in the same transaction.
+ */
+export async function scoreAndStore(
+  db: Database,
+  options: {
+    customerRowIds: readonly string[];
+    at: Date;
+    model: ScoringModel;
+    config: ChurnScoringConfig;
+    /** What computed the score: `run:<run id>` or `order:<event id>`; part of the band-change event id. */
+    computedBy: (customerRowId: string) => string;
+    page?: { runId: string; page: number; cursor: string };
+  },
+): Promise<ScoreWriteResult> {
+  const { at, model, config } = options;
+  const signals = await loadCustomerSignals(db, options.customerRowIds, at);
+  const scored = signals
+    .map((s) => ({ signals: s, risk: scoreSignals(s, at, model, config), computedBy: options.computedBy(s.customerRowId) }))
+    .sort((p, q) => (p.signals.customerRowId < q.signals.customerRowId ? -1 : 1));
+  const ids = scored.map((s) => s.signals.customerRowId);
+  const atIso = at.toISOString();
+
+  return db.$transaction(
+    async (tx) => {
+      const previous = await tx.$queryRaw<{ customerId: string; score: number; band: string; computedAt: Date }[]>`
+        SELECT "customerId", "score", "band", "computedAt" FROM "ChurnScore"
+        WHERE "customerId" = ANY(${ids}::text[]) ORDER BY "customerId" FOR UPDATE`;
+      const before = new Map(previous.map((row) => [row.customerId, row]));
+      const writes = scored.filter((s) => {
+        const prior = before.get(s.signals.customerRowId);
+        return !prior || prior.computedAt.getTime() <= at.getTime();
+      });
+      if (writes.length > 0) {
+        await tx.$executeRaw`
+          INSERT INTO "ChurnScore" ("customerId", "score", "band", "source", "modelScore", "modelBand", "externalScore", "externalSource",
+                                    "pAlive", "expectedOrders90", "expectedNextOrderAt", "factors", "reasons", "computedAt", "computedBy")
+          SELECT id, score, band, source, model_score, model_band, external_score, external_source, p_alive, expected_orders,
+                 next_order_at AT TIME ZONE 'UTC', factors, reasons, (${atIso}::timestamptz AT TIME ZONE 'UTC'), computed_by
+          FROM unnest(
+            ${writes.map((w) => w.signals.customerRowId)}::text[], ${writes.map((w) => w.risk.score)}::float8[],
+            ${writes.map((w) => w.risk.band)}::text[], ${writes.map((w) => w.risk.source)}::text[],
+            ${writes.map((w) => w.risk.modelScore)}::float8[], ${writes.map((w) => w.risk.modelBand)}::text[],
+            ${writes.map((w) => finiteOrNull(w.risk.external?.score))}::float8[], ${writes.map((w) => w.risk.external?.source ?? null)}::text[],
+            ${writes.map((w) => finiteOrNull(w.risk.model?.pAlive))}::float8[],
+            ${writes.map((w) => finiteOrNull(w.risk.model?.expectedOrders90))}::float8[],
+            ${writes.map((w) => w.risk.model?.nextOrderDate?.toISOString() ?? null)}::timestamptz[],
+            ${writes.map((w) => JSON.stringify(w.risk.contributions))}::jsonb[], ${writes.map((w) => JSON.stringify(w.risk.reasons))}::jsonb[],
+            ${writes.map((w) => w.computedBy)}::text[]
+          ) AS u(id, score, band, source, model_score, model_band, external_score, external_source, p_alive, expected_orders,
+                 next_order_at, factors, reasons, computed_by)
+          ON CONFLICT ("customerId") DO UPDATE SET
+            "score" = EXCLUDED."score", "band" = EXCLUDED."band", "source" = EXCLUDED."source",
+            "modelScore" = EXCLUDED."modelScore", "modelBand" = EXCLUDED."modelBand",
+            "externalScore" = EXCLUDED."externalScore", "externalSource" = EXCLUDED."externalSource",
+            "pAlive" = EXCLUDED."pAlive", "expectedOrders90" = EXCLUDED."expectedOrders90",
+            "expectedNextOrderAt" = EXCLUDED."expectedNextOrderAt", "factors" = EXCLUDED."factors", "reasons" = EXCLUDED."reasons",
+            "computedAt" = EXCLUDED."computedAt", "computedBy" = EXCLUDED."computedBy"`;
+      }
+      const changed = writes.filter((w) => {
+        const prior = before.get(w.signals.customerRowId);
+        return !prior || tenths(prior.score) !== tenths(w.risk.score) || prior.band !== w.risk.band;
+      });
+      if (changed.length > 0) {
+        await tx.$executeRaw`
+          INSERT INTO "ChurnScoreHistory" ("id", "customerId", "score", "band", "modelScore", "computedAt", "computedBy")
+          SELECT gen_random_uuid()::text, id, score, band, model_score, (${atIso}::timestamptz AT TIME ZONE 'UTC'), computed_by
+          FROM unnest(
+            ${changed.map((w) => w.signals.customerRowId)}::text[], ${changed.map((w) => w.risk.score)}::float8[],
+            ${changed.map((w) => w.risk.band)}::text[], ${changed.map((w) => w.risk.modelScore)}::float8[],
+            ${changed.map((w) => w.computedBy)}::text[]
+          ) AS u(id, score, band, model_score, computed_by)`;
+      }
+      const bandChanged = writes.flatMap((w) => {
+        const prior = before.get(w.signals.customerRowId);
+        if (!prior || prior.band === w.risk.band) return [];
+        return [
+          {
+            id: bandChangeEventId(w.signals.customerRowId, w.risk.band, w.computedBy),
+            customerRowId: w.signals.customerRowId,
+            customerId: w.signals.externalId,
+            properties: { from: prior.band, to: w.risk.band, score: w.risk.score },
+          },
+        ];
+      });
+      let inserted = new Set<string>();
+      if (bandChanged.length > 0) {
+        const rows = await tx.$queryRaw<{ id: string }[]>`
+          INSERT INTO "Event" ("id", "type", "customerId", "occurredAt", "properties", "receivedAt")
+          SELECT id, ${BAND_CHANGED}, customer_id, (${atIso}::timestamptz AT TIME ZONE 'UTC'), properties, (now() AT TIME ZONE 'UTC')
+          FROM unnest(
+            ${bandChanged.map((e) => e.id)}::text[], ${bandChanged.map((e) => e.customerRowId)}::text[],
+            ${bandChanged.map((e) => JSON.stringify(e.properties))}::jsonb[]
+          ) AS u(id, customer_id, properties)
+          ON CONFLICT ("id") DO NOTHING
+          RETURNING "id"`;
+        inserted = new Set(rows.map((row) => row.id));
+      }
+      const events: RoutableEvent[] = bandChanged
+        .filter((e) => inserted.has(e.id))
+        .map((e) => ({ ...e, type: BAND_CHANGED, occurredAt: at }));
+      if (options.page) {
+        await tx.$executeRaw`
+          UPDATE "ChurnScoringPage" SET "cursor" = ${options.page.cursor}, "scored" = "scored" + ${options.customerRowIds.length}::int,
+                 "changed" = "changed" + ${changed.length}::int, "bandChanges" = "bandChanges" + ${events.length}::int
+          WHERE "runId" = ${options.page.runId} AND "page" = ${options.page.page}::int`;
+      }
+      return { scored: options.customerRowIds.length, changed: changed.length, bandChanges: events.length, events };
+    },
+    { timeout: 60_000, maxWait: 20_000 },
+  );
+}
