@@ -8,7 +8,7 @@
 // the SDK had not sent yet (heartbeats are throttled). A page already completed returns its stored result.
 // Everything a page writes is idempotent anyway (see churn/scoring.ts); the cursor saves the work.
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
-import { fitAndStoreChurnModel, type ScoringModel } from '../churn/churn-model.ts';
+import { fitAndStoreChurnModel, type ScoringModel, type StoredChurnModel } from '../churn/churn-model.ts';
 import { type ChurnScoringConfig, DEFAULT_CHURN_SCORING_CONFIG, scoreAndStore } from '../churn/scoring.ts';
 import type { EventRouter, RoutableEvent } from '../ingestion/event-router.ts';
 import type { Database } from '../runtime/database.ts';
@@ -16,14 +16,8 @@ import type { Database } from '../runtime/database.ts';
 /** Customers scored (and committed) together inside a page. */
 export const BATCH_SIZE = 500;
 
-export type ChurnModelSummary = ScoringModel & {
-  id: string;
-  source: 'fit' | 'prior';
-  reason: string;
-  customers: number;
-  repeatBuyers: number;
-  sampled: number;
-};
+/** What a workflow keeps of the fitted model (dates do not cross the activity boundary as dates). */
+export type ChurnModelSummary = Omit<StoredChurnModel, 'logLikelihood' | 'fittedAt'>;
 
 export type ChurnPageInput = {
   runId: string;
