@@ -1,10 +1,20 @@
 // Stores validated events and applies them to the customer and order tables, one transaction per
 // batch: either every event of the batch is written with its effects, or none is. An event id seen
 // before is a duplicate and changes nothing.
-import type { IncomingEvent } from '../core/events/event-schemas.ts';
-import { type Database, Prisma } from '../runtime/database.ts';
 
-type Tx = Prisma.TransactionClient;
+import type pg from 'pg';
+import type { IncomingEvent } from '../core/events/event-schemas.ts';
+import { type Database, poolOf, raw, type Statement, sql } from '../runtime/database.ts';
+
+/** A connection inside the batch's transaction. */
+type Tx = { exec(statement: Statement): Promise<number>; rows<T>(statement: Statement): Promise<T[]> };
+
+function transactionOn(client: pg.PoolClient): Tx {
+  return {
+    exec: async (statement) => (await client.query(statement.text, statement.values)).rowCount ?? 0,
+    rows: async <T>(statement: Statement) => (await client.query(statement.text, statement.values)).rows as T[],
+  };
+}
 
 export type StoredEvent = IncomingEvent & { customerRowId: string };
 
@@ -13,36 +23,43 @@ export type StoreResult = { stored: StoredEvent[]; duplicateIds: Set<string> };
 /** `markRouted`: historical events (imports, demo data) are stored without starting journeys. */
 export async function storeEvents(db: Database, events: IncomingEvent[], options: { markRouted?: boolean } = {}): Promise<StoreResult> {
   if (events.length === 0) return { stored: [], duplicateIds: new Set() };
-  return db.$transaction(
-    async (tx) => {
-      const customerIds = await ensureCustomers(tx, [...new Set(events.map((event) => event.customerId))]);
-      const inserted = await insertEvents(tx, events, customerIds, options.markRouted ?? false);
-      const stored: StoredEvent[] = [];
-      const duplicateIds = new Set<string>();
-      for (const event of events) {
-        if (inserted.has(event.id)) stored.push({ ...event, customerRowId: customerIds.get(event.customerId) as string });
-        else duplicateIds.add(event.id);
-      }
-      await applyEvents(tx, stored);
-      return { stored, duplicateIds };
-    },
-    { timeout: 30_000, maxWait: 10_000 },
-  );
+  // Plain SQL on the pool, not the ORM: this is the hot path of ingestion, and all of it is set-based SQL.
+  const client = await poolOf(db).connect();
+  try {
+    await client.query('BEGIN');
+    const tx = transactionOn(client);
+    const customerIds = await ensureCustomers(tx, [...new Set(events.map((event) => event.customerId))]);
+    const inserted = await insertEvents(tx, events, customerIds, options.markRouted ?? false);
+    const stored: StoredEvent[] = [];
+    const duplicateIds = new Set<string>();
+    for (const event of events) {
+      if (inserted.has(event.id)) stored.push({ ...event, customerRowId: customerIds.get(event.customerId) as string });
+      else duplicateIds.add(event.id);
+    }
+    await applyEvents(tx, stored);
+    await client.query('COMMIT');
+    return { stored, duplicateIds };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 async function ensureCustomers(tx: Tx, externalIds: string[]): Promise<Map<string, string>> {
-  await tx.$executeRaw`
+  await tx.exec(sql`
     INSERT INTO "Customer" ("id", "externalId", "updatedAt")
     SELECT gen_random_uuid()::text, x, (now() AT TIME ZONE 'UTC') FROM unnest(${externalIds}::text[]) AS x
-    ON CONFLICT ("externalId") DO NOTHING`;
-  const rows = await tx.$queryRaw<{ id: string; externalId: string }[]>`
-    SELECT "id", "externalId" FROM "Customer" WHERE "externalId" = ANY(${externalIds}::text[])`;
+    ON CONFLICT ("externalId") DO NOTHING`);
+  const rows = await tx.rows<{ id: string; externalId: string }>(sql`
+    SELECT "id", "externalId" FROM "Customer" WHERE "externalId" = ANY(${externalIds}::text[])`);
   return new Map(rows.map((row) => [row.externalId, row.id]));
 }
 
 /** Inserts the events that are new; returns their ids. Within a batch the first of a repeated id wins. */
 async function insertEvents(tx: Tx, events: IncomingEvent[], customerIds: Map<string, string>, markRouted: boolean): Promise<Set<string>> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`
+  const rows = await tx.rows<{ id: string }>(sql`
     INSERT INTO "Event" ("id", "type", "customerId", "occurredAt", "properties", "receivedAt", "routedAt")
     SELECT id, type, "customerId", "occurredAt" AT TIME ZONE 'UTC', properties, (now() AT TIME ZONE 'UTC'),
            CASE WHEN ${markRouted} THEN (now() AT TIME ZONE 'UTC') END
@@ -54,7 +71,7 @@ async function insertEvents(tx: Tx, events: IncomingEvent[], customerIds: Map<st
       ${events.map((event) => JSON.stringify(event.properties))}::jsonb[]
     ) AS e(id, type, "customerId", "occurredAt", properties)
     ON CONFLICT ("id") DO NOTHING
-    RETURNING "id"`;
+    RETURNING "id"`);
   return new Set(rows.map((row) => row.id));
 }
 
@@ -79,31 +96,31 @@ async function applyEvents(tx: Tx, events: StoredEvent[]): Promise<void> {
   ] as const) {
     const rows = ofType(events, type);
     if (rows.length === 0) continue;
-    await tx.$executeRaw`
-      UPDATE "Order" o SET ${Prisma.raw(`"${column}"`)} = COALESCE(o.${Prisma.raw(`"${column}"`)}, u.at), "updatedAt" = (now() AT TIME ZONE 'UTC')
+    await tx.exec(sql`
+      UPDATE "Order" o SET ${raw(`"${column}"`)} = COALESCE(o.${raw(`"${column}"`)}, u.at), "updatedAt" = (now() AT TIME ZONE 'UTC')
       FROM (SELECT order_id, customer_id, min(at) AT TIME ZONE 'UTC' AS at FROM unnest(
         ${rows.map((e) => e.properties.orderId)}::text[], ${rows.map((e) => e.customerRowId)}::text[],
         ${rows.map((e) => e.occurredAt.toISOString())}::timestamptz[]) AS x(order_id, customer_id, at) GROUP BY 1, 2) u
-      WHERE o."externalId" = u.order_id AND o."customerId" = u.customer_id`;
+      WHERE o."externalId" = u.order_id AND o."customerId" = u.customer_id`);
   }
   await applyRefunds(tx, ofType(events, 'order.refunded'));
   const active = ofType(events, 'customer.active');
   if (active.length > 0) {
-    await tx.$executeRaw`
+    await tx.exec(sql`
       UPDATE "Customer" c SET "lastActiveAt" = GREATEST(COALESCE(c."lastActiveAt", u.at), u.at), "updatedAt" = (now() AT TIME ZONE 'UTC')
       FROM (SELECT id, max(at) AT TIME ZONE 'UTC' AS at FROM unnest(
         ${active.map((e) => e.customerRowId)}::text[], ${active.map((e) => e.occurredAt.toISOString())}::timestamptz[]) AS x(id, at) GROUP BY 1) u
-      WHERE c."id" = u.id`;
+      WHERE c."id" = u.id`);
   }
   const scores = ofType(events, 'churn_score.reported');
   if (scores.length > 0) {
-    await tx.$executeRaw`
+    await tx.exec(sql`
       INSERT INTO "ExternalChurnScore" ("id", "customerId", "source", "score", "reportedAt", "eventId")
       SELECT gen_random_uuid()::text, customer_id, source, score, at AT TIME ZONE 'UTC', event_id FROM unnest(
         ${scores.map((e) => e.customerRowId)}::text[], ${scores.map((e) => e.properties.source)}::text[],
         ${scores.map((e) => e.properties.score)}::float8[], ${scores.map((e) => e.occurredAt.toISOString())}::timestamptz[],
         ${scores.map((e) => e.id)}::text[]) AS x(customer_id, source, score, at, event_id)
-      ON CONFLICT ("eventId") DO NOTHING`;
+      ON CONFLICT ("eventId") DO NOTHING`);
   }
   // support.* and review.submitted are kept as events only: the timeline and the risk score read them.
 }
@@ -132,7 +149,7 @@ async function applyProfiles(tx: Tx, upserts: Of<'customer.upserted'>[]): Promis
   }
   const ids = [...byCustomer.keys()];
   const profiles = [...byCustomer.values()];
-  await tx.$executeRaw`
+  await tx.exec(sql`
     UPDATE "Customer" c SET
       "email" = u.email,
       "name" = COALESCE(u.name, c."name"),
@@ -146,13 +163,13 @@ async function applyProfiles(tx: Tx, upserts: Of<'customer.upserted'>[]): Promis
       ${profiles.map((p) => p.locale)}::text[], ${profiles.map((p) => p.timezone)}::text[],
       ${profiles.map((p) => JSON.stringify(p.attributes))}::jsonb[], ${profiles.map((p) => JSON.stringify(p.consent))}::jsonb[]
     ) AS u(id, email, name, locale, timezone, attributes, consent)
-    WHERE c."id" = u.id`;
+    WHERE c."id" = u.id`);
 }
 
 async function applyNewOrders(tx: Tx, orders: Of<'order.placed'>[]): Promise<void> {
   if (orders.length === 0) return;
   // Only orders that are new change the customer's totals: a second event for a known order id does not.
-  await tx.$executeRaw`
+  await tx.exec(sql`
     WITH inserted AS (
       INSERT INTO "Order" ("id", "externalId", "customerId", "total", "currency", "items", "placedAt", "updatedAt")
       SELECT gen_random_uuid()::text, order_id, customer_id, total, currency, items, at AT TIME ZONE 'UTC', (now() AT TIME ZONE 'UTC')
@@ -172,7 +189,7 @@ async function applyNewOrders(tx: Tx, orders: Of<'order.placed'>[]): Promise<voi
       "updatedAt" = (now() AT TIME ZONE 'UTC')
     FROM (SELECT "customerId", count(*)::int AS n, sum("total") AS total, min("placedAt") AS first, max("placedAt") AS last
           FROM inserted GROUP BY 1) agg
-    WHERE c."id" = agg."customerId"`;
+    WHERE c."id" = agg."customerId"`);
 }
 
 async function applyRefunds(tx: Tx, refunds: Of<'order.refunded'>[]): Promise<void> {
@@ -187,7 +204,7 @@ async function applyRefunds(tx: Tx, refunds: Of<'order.refunded'>[]): Promise<vo
   }
   const keys = [...byOrder.keys()];
   const values = [...byOrder.values()];
-  await tx.$executeRaw`
+  await tx.exec(sql`
     UPDATE "Order" o SET
       "refundedAmount" = LEAST(o."total", o."refundedAmount" + COALESCE(u.amount, o."total")),
       "refundedAt" = u.at AT TIME ZONE 'UTC',
@@ -196,5 +213,5 @@ async function applyRefunds(tx: Tx, refunds: Of<'order.refunded'>[]): Promise<vo
       ${keys.map((key) => key.split('\u0000')[1] as string)}::text[], ${values.map((v) => v.customerId)}::text[],
       ${values.map((v) => v.amount)}::numeric[], ${values.map((v) => v.at.toISOString())}::timestamptz[]
     ) AS u(order_id, customer_id, amount, at)
-    WHERE o."externalId" = u.order_id AND o."customerId" = u.customer_id`;
+    WHERE o."externalId" = u.order_id AND o."customerId" = u.customer_id`);
 }
