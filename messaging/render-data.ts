@@ -40,7 +40,8 @@ export function renderData(settings: RenderSettings, subject: RenderSubject): Re
     order: order
       ? { id: order.externalId, total: Number(order.total), currency: order.currency, items: order.items, placedAt: order.placedAt }
       : null,
-    owner: { name: subject.ownerName ?? `The ${settings.businessName} team` },
+    // No owner: an empty name, and each template words that in its own language.
+    owner: { name: subject.ownerName ?? '' },
     business: { name: settings.businessName, address: settings.businessAddress, reviewUrl: `${settings.publicUrl}/review` },
     links: { unsubscribe: `${settings.publicUrl}/u/${signToken(settings.secret, 'unsubscribe', { c: customer.id })}` },
     ...(subject.survey ? { survey: surveyLinks(settings, subject.survey.kind, subject.survey.messageId) } : {}),
