@@ -23,6 +23,7 @@ import { addDuration, localIso } from '../core/time/local-time.ts';
 import { isIanaTimeZone } from '../core/time/zones.ts';
 import { publishJourney } from '../journey-store/journey-versions.ts';
 import { TemplateStore } from '../messaging/template-store.ts';
+import { validateJourneyTemplates } from '../messaging/template-validation.ts';
 import type { Database } from '../runtime/database.ts';
 import { HttpError } from './errors.ts';
 
@@ -82,7 +83,12 @@ export async function checkDefinition(raw: unknown, templates: TemplateStore): P
       templateErrors.push({ path: `steps[${index}].send.template`, message: `no template named '${template}'` });
     }
   });
-  if (result.ok && templateErrors.length === 0) return result;
+  if (result.ok && templateErrors.length === 0) {
+    // Every template renders, in every language variant, with the data this journey will give it:
+    // a misspelt variable fails here, at publish time, never at send time.
+    const problems = await validateJourneyTemplates(result.definition, templates);
+    return problems.length === 0 ? result : { ok: false, errors: problems };
+  }
   const errors = [...(result.ok ? [] : result.errors), ...templateErrors];
   // An unknown field is usually a typo, and explains the missing field reported beside it: it goes first.
   return { ok: false, errors: errors.sort((a, b) => Number(isUnknownField(b)) - Number(isUnknownField(a))) };

@@ -327,6 +327,17 @@ describe('/v1/journeys', () => {
       expect(versions).toBe(1);
     });
 
+    it('refuses a step whose template needs data the step does not give (the check-in without its survey)', async () => {
+      const response = await post('/v1/journeys', winBack('surveyless', { steps: [{ id: 'ask', send: { template: 'checkin' } }] }));
+      expect(response.statusCode).toBe(422);
+      const errors = response.json().errors as { path: string; message: string }[];
+      expect(errors.every((error) => error.path === 'steps[0].send.template')).toBe(true);
+      // A per-customer journey gives the check-in neither its order nor its survey: both are named.
+      expect(errors.some((error) => /survey/.test(error.message))).toBe(true);
+      expect(errors.some((error) => /order\./.test(error.message))).toBe(true);
+      expect((await stored('surveyless')).journey).toBeNull();
+    });
+
     it('stored nothing at all for any of them', async () => {
       expect(await database.db.journey.count({ where: { key } })).toBe(0);
       expect(await database.db.journeyVersion.count({ where: { journeyKey: key } })).toBe(0);
@@ -578,7 +589,8 @@ describe('/v1/journeys', () => {
       holdout: 10,
       steps: [
         { id: 'settle', wait: { duration: 'P2D' } },
-        { id: 'checkin', send: { template: 'checkin' } },
+        // The step keeps its id; its template is one a per-customer journey can render.
+        { id: 'checkin', send: { template: 'winback' } },
         { id: 'gap', wait: { duration: 'P7D' } },
         { id: 'offer', send: { template: 'winback-offer' } },
       ],
