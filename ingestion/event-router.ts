@@ -48,14 +48,17 @@ export class EventRouter {
     const bandChanges = this.options.churn ? await this.options.churn.refresh(events) : [];
     const journeys = await activeJourneys(this.db);
     const customerIds = [...new Set(events.map((event) => event.customerRowId))];
-    const [running, customers] = await Promise.all([
+    // One read of the batch's customers and all their enrollments: the re-entry checks and the
+    // signals to running enrollments below are decided from it.
+    const [enrollments, customers] = await Promise.all([
       this.db.enrollment.findMany({
-        where: { status: 'running', customerId: { in: customerIds } },
-        select: { workflowId: true, customerId: true, entityKey: true, journeyKey: true },
+        where: { customerId: { in: customerIds } },
+        select: { workflowId: true, customerId: true, entityKey: true, journeyKey: true, status: true, enteredAt: true, endedAt: true },
       }),
       this.db.customer.findMany({ where: { id: { in: customerIds } }, include: { churnScore: true } }),
     ]);
     const customerById = new Map(customers.map((customer) => [customer.id, customer]));
+    const running = enrollments.filter((enrollment) => enrollment.status === 'running');
     for (const event of events) {
       const signal: JourneyEventInput = {
         id: event.id,
@@ -70,10 +73,7 @@ export class EventRouter {
         const entityKey = entityKeyFor(journey.definition, event.properties);
         if (entityKey === null) continue;
         if (ineligibility(journey.definition, snapshot(customer)) !== null) continue;
-        const past = await this.db.enrollment.findMany({
-          where: { journeyKey: journey.key, customerId: customer.id },
-          select: { entityKey: true, enteredAt: true, endedAt: true, workflowId: true, status: true },
-        });
+        const past = enrollments.filter((enrollment) => enrollment.journeyKey === journey.key && enrollment.customerId === customer.id);
         const runningHere = past.find((p) => p.entityKey === entityKey && p.status === 'running');
         if (runningHere) {
           // The same entity again: the running enrollment hears about it.

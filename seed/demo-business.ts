@@ -1,19 +1,9 @@
 // A small synthetic business so that a newcomer's first `npm start` has something to look at:
 // customers in several time zones and locales with regular, lapsing and one-off order histories.
 // Deterministic (seeded), and loaded through the same ingestion path as real events.
+import { createRandom } from '../core/churn/synthetic.ts';
 import { ingestEvents } from '../ingestion/ingest.ts';
 import type { Database } from '../runtime/database.ts';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const firstNames = [
   'Ada',
@@ -71,7 +61,7 @@ const products = [
 export type DemoOptions = { customers?: number; now?: Date; seed?: number };
 
 export function demoEvents({ customers = 60, now = new Date(), seed = 42 }: DemoOptions = {}): unknown[] {
-  const random = mulberry32(seed);
+  const random = createRandom(seed);
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
   const day = 24 * 60 * 60 * 1000;
   const events: unknown[] = [];
