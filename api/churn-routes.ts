@@ -1,16 +1,12 @@
-// /v1/churn: run the churn scoring now, and the model the scores are computed with.
-//
-// POST /v1/churn/recompute starts the same workflow as the nightly schedule. It is idempotent: a run
-// already going on this task queue (nightly or requested) is the answer, and requests within the same
-// minute share one workflow id (`aftercare-churn-recompute-<YYYYMMDDHHmm>`, never started twice), so a
-// retried request or a double click starts one run. 202 with the workflow id either way.
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+// /v1/churn: run the churn scoring now (churn/recompute.ts, shared with `aftercare churn recompute`),
+// and the model the scores are computed with.
+import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { latestChurnModel } from '../churn/churn-model.ts';
+import { startChurnRecompute } from '../churn/recompute.ts';
 import { errorResponseSchema } from '../core/events/event-documentation.ts';
 import type { Database } from '../runtime/database.ts';
-import type { churnScoringWorkflow } from '../workflows/churn-scoring.ts';
 import { HttpError } from './errors.ts';
 
 export type ChurnRoutesDeps = {
@@ -40,19 +36,6 @@ const modelResponseSchema = z.object({
   fittedAt: z.string(),
 });
 
-export const recomputeWorkflowId = (at: Date) => `aftercare-churn-recompute-${at.toISOString().slice(0, 16).replace(/\D/g, '')}`;
-
-/** A scoring run in progress on this task queue, if the visibility store knows of one. */
-async function runningScoring(client: Client, taskQueue: string): Promise<string | null> {
-  try {
-    const query = `WorkflowType = 'churnScoringWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue.replace(/'/g, "''")}'`;
-    for await (const execution of client.workflow.list({ query, pageSize: 1 })) return execution.workflowId;
-  } catch {
-    // Visibility is an optimisation here: without it, the per-minute id still keeps requests idempotent.
-  }
-  return null;
-}
-
 export const churnRoutes = (deps: ChurnRoutesDeps): FastifyPluginAsyncZod =>
   async function routes(app) {
     app.post(
@@ -73,21 +56,7 @@ export const churnRoutes = (deps: ChurnRoutesDeps): FastifyPluginAsyncZod =>
             'Temporal is not connected, so the scoring run cannot be started; try again later.',
           );
         }
-        const running = await runningScoring(temporal, deps.taskQueue);
-        if (running) return reply.status(202).send({ workflowId: running, status: 'already_running' as const });
-        const workflowId = recomputeWorkflowId((deps.clock ?? (() => new Date()))());
-        try {
-          await temporal.workflow.start<typeof churnScoringWorkflow>('churnScoringWorkflow', {
-            workflowId,
-            taskQueue: deps.taskQueue,
-            args: [{}],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          });
-          return reply.status(202).send({ workflowId, status: 'started' as const });
-        } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-          return reply.status(202).send({ workflowId, status: 'already_started' as const });
-        }
+        return reply.status(202).send(await startChurnRecompute(temporal, deps.taskQueue, (deps.clock ?? (() => new Date()))()));
       },
     );
 

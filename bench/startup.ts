@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../runtime/embedded-postgres.ts';
+import { freePort } from '../runtime/local-processes.ts';
 import { fmt } from './stats.ts';
 
 const cli = fileURLToPath(new URL('../bin/aftercare.js', import.meta.url));

@@ -49,7 +49,9 @@ function write(text: string): Promise<void> {
 
 /** Adds `churn fit`, `churn score` and `churn evaluate` to the program. */
 export function registerChurnCommands(program: Command, hooks: ChurnCommandHooks): void {
-  const churn = program.command('churn').description('the BG/NBD churn model on a transactions file (fit, score, evaluate)');
+  const churn = program
+    .command('churn')
+    .description('the BG/NBD churn model on a transactions file (fit, score, evaluate), and a scoring run now (recompute)');
   const common = (command: Command) =>
     command
       .option('--transactions <file>', 'rows of customer id, date, amount (CSV with a header, or whitespace columns like CDNOW)')
@@ -75,6 +77,41 @@ export function registerChurnCommands(program: Command, hooks: ChurnCommandHooks
         limit = Number(options.limit);
       }
       await scoreCommand(await load(options, hooks, false), format, limit);
+      hooks.finished();
+    });
+
+  churn
+    .command('recompute')
+    .description('refit the model and rescore every customer now, on the running engine (TEMPORAL_ADDRESS, or the one `npm start` runs)')
+    .option('--wait', 'wait for the run to finish and print what it scored')
+    .action(async (options: { wait?: boolean }) => {
+      const [{ loadConfig }, { temporalAddressFor }, { Client, Connection }, { startChurnRecompute }] = await Promise.all([
+        import('../runtime/config.ts'),
+        import('./engine-connection.ts'),
+        import('@temporalio/client'),
+        import('../churn/recompute.ts'),
+      ]);
+      const config = loadConfig(process.env);
+      const address = await temporalAddressFor(config);
+      const connection = await Connection.connect({ address }).catch(() => {
+        throw hooks.usageError(`Temporal does not answer on ${address}: is the engine running?`);
+      });
+      try {
+        const client = new Client({ connection, namespace: config.temporalNamespace });
+        const start = await startChurnRecompute(client, config.taskQueue, new Date());
+        const verb = {
+          started: 'Started',
+          already_started: 'Joined the run started this minute,',
+          already_running: 'A run is already in progress:',
+        }[start.status];
+        await write(`${verb} churn scoring workflow ${start.workflowId}.\n`);
+        if (options.wait) {
+          const result = (await client.workflow.getHandle(start.workflowId).result()) as { scored: number; bandChanges: number };
+          await write(`Scored ${int(result.scored)} customers; ${int(result.bandChanges)} changed band.\n`);
+        }
+      } finally {
+        await connection.close();
+      }
       hooks.finished();
     });
 

@@ -17,16 +17,16 @@ export function registerImportCommand(program: Command, hooks: ImportCommandHook
     .option('--batch-size <n>', 'events per transaction', '1000')
     .action(async (file: string, options: { currency?: string; batchSize: string }) => {
       const config = hooks.config();
-      if (!config.databaseUrl) throw hooks.usageError('DATABASE_URL is not set: name the database to import into.');
       const batchSize = Number(options.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000)
         throw hooks.usageError('--batch-size must be a whole number from 1 to 1000.');
-      const [{ importFile, ImportFileError }, { createDatabase }, { SingleBar, Presets }] = await Promise.all([
+      const [{ importFile, ImportFileError }, { createDatabase }, { SingleBar, Presets }, { databaseUrlFor }] = await Promise.all([
         import('../ingestion/import-file.ts'),
         import('../runtime/database.ts'),
         import('cli-progress'),
+        import('./engine-connection.ts'),
       ]);
-      const db = createDatabase(config.databaseUrl, 4);
+      const db = createDatabase(await databaseUrlFor(config, 'the database to import into'), 4);
       const bar = process.stderr.isTTY
         ? new SingleBar(
             {

@@ -1,6 +1,6 @@
-// `aftercare journeys validate|publish|simulate FILE`: journey definitions (YAML or JSON) from a file.
-// validate and simulate need no database (simulate is the pure simulator, the same code the API and
-// the workflow use); publish needs DATABASE_URL. Modules load inside the actions, so that
+// `aftercare journeys validate|publish|simulate FILE` and `journeys list`: journey definitions (YAML or
+// JSON) from a file. validate and simulate need no database (simulate is the pure simulator, the same
+// code the API and the workflow use); publish and list use DATABASE_URL or the running engine's. Modules load inside the actions, so that
 // `aftercare --help` stays quick. Bad input: exit 2 and one sentence on stderr.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -27,6 +27,28 @@ interface SimulateOptions {
 
 function write(text: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+}
+
+async function openDatabase(purpose: string) {
+  const [{ loadConfig }, { databaseUrlFor }, { createDatabase }] = await Promise.all([
+    import('../runtime/config.ts'),
+    import('./engine-connection.ts'),
+    import('../runtime/database.ts'),
+  ]);
+  return createDatabase(await databaseUrlFor(loadConfig(process.env), purpose), 2);
+}
+
+/** Left-aligned columns, two spaces apart. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return `${rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 /** Ends a message with a full stop unless it already ends a sentence. */
@@ -58,16 +80,12 @@ export function registerJourneysCommands(program: Command, hooks: JourneysComman
 
   journeys
     .command('publish')
-    .description('publish a definition as the next version of its journey (needs DATABASE_URL)')
+    .description('publish a definition as the next version of its journey (DATABASE_URL, or the running engine)')
     .argument('<file>', 'a journey definition (.yaml, .yml or .json)')
     .action(async (file: string) => {
-      const { loadConfig } = await import('../runtime/config.ts');
-      const cfg = loadConfig(process.env);
-      if (!cfg.databaseUrl) throw hooks.usageError('DATABASE_URL is not set: name the database to publish to.');
       const definition = await loadDefinition(file, hooks);
-      const { createDatabase } = await import('../runtime/database.ts');
+      const db = await openDatabase('the database to publish to');
       const { publishJourney } = await import('../journey-store/journey-versions.ts');
-      const db = createDatabase(cfg.databaseUrl, 2);
       try {
         const existing = await db.journey.findUnique({ where: { key: definition.key } });
         if (existing?.status === 'archived') throw hooks.usageError(`Journey '${definition.key}' is archived; it takes no new versions.`);
@@ -85,6 +103,35 @@ export function registerJourneysCommands(program: Command, hooks: JourneysComman
             ? `Published journey '${result.key}' version ${result.version}.\n`
             : `Journey '${result.key}' is unchanged: version ${result.version} has this definition, nothing was published.\n`,
         );
+      } finally {
+        await db.$disconnect();
+      }
+      hooks.finished();
+    });
+
+  journeys
+    .command('list')
+    .description('list the journeys with their status, version and enrollments (DATABASE_URL, or the running engine)')
+    .action(async () => {
+      const db = await openDatabase('the database to read');
+      try {
+        const [journeys, counts] = await Promise.all([
+          db.journey.findMany({ orderBy: { key: 'asc' } }),
+          db.enrollment.groupBy({ by: ['journeyKey', 'status'], _count: { _all: true } }),
+        ]);
+        if (journeys.length === 0) await write('No journeys yet: `aftercare journeys publish FILE` publishes one.\n');
+        const count = (key: string, status?: string) =>
+          counts
+            .filter((row) => row.journeyKey === key && (!status || row.status === status))
+            .reduce((sum, row) => sum + row._count._all, 0);
+        const rows = journeys.map((journey) => [
+          journey.key,
+          journey.status,
+          journey.currentVersion === null ? '-' : `v${journey.currentVersion}`,
+          String(count(journey.key, 'running')),
+          String(count(journey.key)),
+        ]);
+        if (rows.length > 0) await write(table([['JOURNEY', 'STATUS', 'VERSION', 'RUNNING', 'ENROLLED'], ...rows]));
       } finally {
         await db.$disconnect();
       }

@@ -8,6 +8,7 @@ import { createLogger } from '../runtime/logger.ts';
 import { registerChurnCommands } from './churn-command.ts';
 import { registerImportCommand } from './import-command.ts';
 import { registerJourneysCommands } from './journeys-command.ts';
+import { registerOutboxCommand } from './outbox-command.ts';
 
 class UsageError extends Error {}
 /** Set by commands that finish; long-running ones (start, api, worker) keep the process alive. */
@@ -47,6 +48,7 @@ program
     const { startAll } = await import('../runtime/engine.ts');
     const started = await startAll(cfg, logger);
     stopOnSignals(started.engine);
+    const demo = started.demo;
     const lines = [
       '',
       'Aftercare is running.',
@@ -55,9 +57,16 @@ program
         ? `  API key:         ${started.apiKey}`
         : '  API key:         created on first start (set AFTERCARE_API_KEY to choose one)',
       `  Temporal:        ${started.temporalAddress}${started.temporalUiUrl ? ` (UI: ${started.temporalUiUrl})` : ''}`,
-      ...(started.seeded > 0 ? [`  Demo data:       ${started.seeded} events of a synthetic business loaded`] : []),
-      `  Data:            ${cfg.databaseUrl ? 'DATABASE_URL' : `embedded, in ${cfg.dataDir}`}`,
-      `  Email:           ${cfg.resendApiKey ? 'Resend' : 'local outbox (no RESEND_API_KEY)'}`,
+      `  Database:        ${started.databaseLabel}${started.embeddedDatabase ? ` (embedded PostgreSQL, data in ${cfg.dataDir}/postgres)` : ''}`,
+      cfg.resendApiKey
+        ? '  Email:           Resend'
+        : '  Email:           local outbox (no RESEND_API_KEY): `npx aftercare outbox` lists it, `--show ID` prints one',
+      ...(demo
+        ? [
+            `  Demo data:       ${demo.events} events of a synthetic business, routed to the journeys; ${demo.scored} customers scored`,
+            '                   `npx aftercare journeys list` shows the enrollments',
+          ]
+        : []),
       '',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
@@ -87,28 +96,39 @@ program
 
 program
   .command('migrate')
-  .description('apply database migrations (needs DATABASE_URL)')
+  .description('apply database migrations and publish the shipped journeys (needs DATABASE_URL)')
   .action(async () => {
     const cfg = config();
     if (!cfg.databaseUrl) throw new UsageError('DATABASE_URL is not set: name the database to migrate.');
     const { applyMigrations } = await import('../runtime/schema-engine.ts');
     const applied = await applyMigrations(cfg.databaseUrl);
+    const [{ createDatabase }, { publishShippedJourneys }] = await Promise.all([
+      import('../runtime/database.ts'),
+      import('../journey-store/journey-versions.ts'),
+    ]);
+    const db = createDatabase(cfg.databaseUrl, 2);
+    const published = await publishShippedJourneys(db).finally(() => db.$disconnect());
+    const created = published.filter((result) => result.created);
     process.stdout.write(
-      applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}\n` : 'The database is up to date.\n',
+      `${applied.length > 0 ? `Applied ${applied.length} migration(s): ${applied.join(', ')}.` : 'The database is up to date.'}${
+        created.length > 0 ? ` Published shipped journeys: ${created.map((result) => `${result.key} v${result.version}`).join(', ')}.` : ''
+      }\n`,
     );
     finished = true;
   });
 
 program
   .command('seed')
-  .description('load data into the database (needs DATABASE_URL)')
+  .description('load a synthetic demo business into the database, as history (DATABASE_URL, or the running engine)')
   .option('--demo', 'a synthetic demo business')
   .action(async (options: { demo?: boolean }) => {
     if (!options.demo) throw new UsageError('Say what to seed: `aftercare seed --demo`.');
     const cfg = config();
-    if (!cfg.databaseUrl) throw new UsageError('DATABASE_URL is not set: name the database to seed.');
-    const { createDatabase } = await import('../runtime/database.ts');
-    const db = createDatabase(cfg.databaseUrl);
+    const [{ createDatabase }, { databaseUrlFor }] = await Promise.all([
+      import('../runtime/database.ts'),
+      import('./engine-connection.ts'),
+    ]);
+    const db = createDatabase(await databaseUrlFor(cfg, 'the database to seed'));
     try {
       const { seedDemoBusiness } = await import('../seed/demo-business.ts');
       const count = await seedDemoBusiness(db);
@@ -143,6 +163,12 @@ registerImportCommand(program, {
   },
   config,
 });
+registerOutboxCommand(program, {
+  usageError: (message) => new UsageError(message),
+  finished: () => {
+    finished = true;
+  },
+});
 registerJourneysCommands(program, {
   usageError: (message) => new UsageError(message),
   finished: () => {
@@ -163,7 +189,10 @@ try {
   if (error instanceof CommanderError) {
     process.exit(error.exitCode === 0 ? 0 : 2);
   }
-  const known = error instanceof ConfigError || error instanceof UsageError || (error instanceof Error && error.name === 'StartupError');
+  const known =
+    error instanceof ConfigError ||
+    error instanceof UsageError ||
+    (error instanceof Error && (error.name === 'StartupError' || error.name === 'UsageError'));
   process.stderr.write(`aftercare: ${sentence(error)}\n`);
   process.exit(known ? 2 : 1);
 }

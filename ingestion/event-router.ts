@@ -10,6 +10,7 @@ import type { JourneyEventInput } from '../core/journey/interpreter.ts';
 import { assignGroup } from '../core/policy/holdout.ts';
 import { activeJourneys } from '../journey-store/journey-versions.ts';
 import type { Database } from '../runtime/database.ts';
+import type { Logger } from '../runtime/logger.ts';
 import { type JourneyWorkflowInput, journeyWorkflow } from '../workflows/journey.ts';
 import { journeyEventSignal } from '../workflows/signals.ts';
 
@@ -38,6 +39,7 @@ export class EventRouter {
       historyLimit?: number;
       /** Refreshes the churn score of customers who ordered (churn/refresh.ts); off when absent. */
       churn?: ChurnRefresher;
+      logger?: Logger;
     } = {},
   ) {}
 
@@ -59,6 +61,13 @@ export class EventRouter {
     ]);
     const customerById = new Map(customers.map((customer) => [customer.id, customer]));
     const running = enrollments.filter((enrollment) => enrollment.status === 'running');
+    const unroutable = events.filter((event) => !customerById.has(event.customerRowId));
+    if (unroutable.length > 0) {
+      this.options.logger?.warn(
+        { events: unroutable.map((event) => event.id) },
+        'customer row not found for stored events; leaving them to the event sweeper',
+      );
+    }
     for (const event of events) {
       const signal: JourneyEventInput = {
         id: event.id,
@@ -67,9 +76,10 @@ export class EventRouter {
         properties: event.properties,
       };
       const customer = customerById.get(event.customerRowId);
+      if (!customer) continue;
       const signalled = new Set<string>();
       for (const journey of journeys) {
-        if (!customer || !eventTriggers(journey.definition, { ...event, occurredAt: event.occurredAt.getTime() }, Date.now())) continue;
+        if (!eventTriggers(journey.definition, { ...event, occurredAt: event.occurredAt.getTime() }, Date.now())) continue;
         const entityKey = entityKeyFor(journey.definition, event.properties);
         if (entityKey === null) continue;
         if (ineligibility(journey.definition, snapshot(customer)) !== null) continue;
@@ -109,10 +119,8 @@ export class EventRouter {
         await this.signal(enrollment.workflowId, signal);
       }
     }
-    await this.db.event.updateMany({
-      where: { id: { in: events.map((event) => event.id) } },
-      data: { routedAt: new Date() },
-    });
+    const routed = events.filter((event) => customerById.has(event.customerRowId)).map((event) => event.id);
+    if (routed.length > 0) await this.db.event.updateMany({ where: { id: { in: routed } }, data: { routedAt: new Date() } });
     if (bandChanges.length > 0) await this.route(bandChanges);
   }
 

@@ -53,6 +53,9 @@ export type PublishResult = { key: string; version: number; created: boolean };
 export async function publishJourney(db: Database, definition: JourneyDefinition, publishedBy?: string): Promise<PublishResult> {
   const checksum = definitionChecksum(definition);
   return db.$transaction(async (tx) => {
+    // Processes that start together (API and workers all publish the shipped journeys) take turns,
+    // so the second finds the first's version instead of failing on the version's primary key.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`journey-publish:${definition.key}`}))`;
     const journey = await tx.journey.upsert({
       where: { key: definition.key },
       update: { name: definition.name },
@@ -116,12 +119,17 @@ export async function publishShippedJourneys(db: Database): Promise<PublishResul
 
 export type ActiveJourney = { key: string; version: number; definition: JourneyDefinition };
 
+/** The active journeys at their current versions; throws when a current version cannot be read. */
 export async function activeJourneys(db: Database): Promise<ActiveJourney[]> {
   const journeys = await db.journey.findMany({ where: { status: 'active', currentVersion: { not: null } } });
   if (journeys.length === 0) return [];
   const versions = await db.journeyVersion.findMany({
     where: { OR: journeys.map((journey) => ({ journeyKey: journey.key, version: journey.currentVersion as number })) },
   });
+  // Routing on a partial list would silently skip a journey's enrollments.
+  const missing = journeys.filter((journey) => !versions.some((version) => version.journeyKey === journey.key));
+  if (missing.length > 0)
+    throw new Error(`The current version of journey ${missing.map((journey) => journey.key).join(', ')} was not found.`);
   return versions.map((version) => ({
     key: version.journeyKey,
     version: version.version,

@@ -34,6 +34,7 @@ const envSchema = z.object({
     message: 'must be at least 24 characters',
   }),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: optionalString,
   DATA_DIR: z.string().trim().min(1).default('.data'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   DEFAULT_TIMEZONE: z
@@ -78,6 +79,8 @@ export type Config = {
   secret: string | undefined;
   apiKey: string | undefined;
   port: number;
+  /** The API's listen address: 127.0.0.1 on embedded defaults, so that a laptop does not expose it. */
+  host: string;
   dataDir: string;
   logLevel: (typeof logLevels)[number];
   defaultTimezone: string;
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secret: e.AFTERCARE_SECRET,
     apiKey: e.AFTERCARE_API_KEY,
     port: e.PORT,
+    host: e.HOST ?? (e.DATABASE_URL ? '0.0.0.0' : '127.0.0.1'),
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
     defaultTimezone: e.DEFAULT_TIMEZONE,

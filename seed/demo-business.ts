@@ -1,9 +1,18 @@
-// A small synthetic business so that a newcomer's first `npm start` has something to look at:
-// customers in several time zones and locales with regular, lapsing and one-off order histories.
-// Deterministic (seeded), and loaded through the same ingestion path as real events.
+// A small synthetic business so that a newcomer's first `npm start` shows the product working:
+// customers in several time zones and locales with regular, lapsing and one-off order histories,
+// dated relative to now and routed like real traffic, so recent orders start check-ins, lapsed
+// customers are found by the inactivity sweep, one unhappy survey answer starts a service recovery
+// with its alert, and a churn scoring run leaves every customer with a score and its reasons.
+// Deterministic (seeded) apart from the dates, and loaded through the same ingestion path as real events.
+import type { Client } from '@temporalio/client';
 import { createRandom } from '../core/churn/synthetic.ts';
+import type { EventRouter } from '../ingestion/event-router.ts';
 import { ingestEvents } from '../ingestion/ingest.ts';
+import { emitInternalEvent } from '../ingestion/internal-events.ts';
 import type { Database } from '../runtime/database.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { churnScoringWorkflow } from '../workflows/churn-scoring.ts';
+import type { inactivitySweepWorkflow } from '../workflows/inactivity-sweep.ts';
 
 const firstNames = [
   'Ada',
@@ -48,6 +57,8 @@ const places = [
   { timezone: 'America/Los_Angeles', locale: 'en-US', currency: 'USD' },
   { timezone: 'Europe/Berlin', locale: 'de-DE', currency: 'EUR' },
   { timezone: 'America/Toronto', locale: 'fr-CA', currency: 'CAD' },
+  { timezone: 'Asia/Tokyo', locale: 'en-GB', currency: 'JPY' },
+  { timezone: 'Australia/Sydney', locale: 'en-AU', currency: 'AUD' },
 ];
 const products = [
   { name: 'Linen shirt', price: 49 },
@@ -111,13 +122,110 @@ export function demoEvents({ customers = 60, now = new Date(), seed = 42 }: Demo
   return events;
 }
 
-/** Loads the demo business; returns how many events were stored. Safe to run twice. */
-export async function seedDemoBusiness(db: Database, options: DemoOptions = {}): Promise<number> {
-  const events = demoEvents(options);
+/**
+ * Loads the demo business; returns how many events were stored. Safe to run twice. With a router the
+ * events start journeys as real traffic would (orders of the last week start check-ins).
+ */
+export async function seedDemoBusiness(db: Database, options: DemoOptions & { router?: EventRouter | null } = {}): Promise<number> {
+  const events = [...demoEvents(options), ...unhappyCustomerEvents(options.now ?? new Date())];
   let accepted = 0;
   for (let i = 0; i < events.length; i += 500) {
-    const results = await ingestEvents({ db, router: null }, events.slice(i, i + 500));
+    const results = await ingestEvents({ db, router: options.router ?? null }, events.slice(i, i + 500));
     accepted += results.filter((result) => result.status === 'accepted').length;
   }
   return accepted;
+}
+
+const UNHAPPY_CUSTOMER = 'demo-unhappy';
+const UNHAPPY_ORDER = 'demo-unhappy-o4';
+
+/**
+ * A customer whose order arrived three days ago, placed in whichever of the demo's time zones is in
+ * the afternoon now, so that the apology of their service recovery is not held by quiet hours and
+ * reaches the outbox while a newcomer is looking.
+ */
+function unhappyCustomerEvents(now: Date): unknown[] {
+  const day = 86_400_000;
+  const localHour = (timezone: string) =>
+    Number(new Intl.DateTimeFormat('en-GB', { hour: 'numeric', hourCycle: 'h23', timeZone: timezone }).format(now));
+  const place = places.find((candidate) => localHour(candidate.timezone) >= 11 && localHour(candidate.timezone) < 18) ?? places[0];
+  if (!place) return [];
+  const at = (daysAgo: number) => new Date(now.getTime() - daysAgo * day).toISOString();
+  return [
+    {
+      id: `${UNHAPPY_CUSTOMER}-profile`,
+      type: 'customer.upserted',
+      customerId: UNHAPPY_CUSTOMER,
+      occurredAt: at(200),
+      properties: {
+        email: 'sam.rivera@example.com',
+        name: 'Sam Rivera',
+        locale: place.locale,
+        timezone: place.timezone,
+        consent: { marketing: true },
+        attributes: { plan: 'pro' },
+      },
+    },
+    ...[180, 120, 60, 6].map((daysAgo, index) => ({
+      id: `demo-unhappy-o${index + 1}-placed`,
+      type: 'order.placed',
+      customerId: UNHAPPY_CUSTOMER,
+      occurredAt: at(daysAgo),
+      properties: {
+        orderId: `demo-unhappy-o${index + 1}`,
+        total: 129,
+        currency: place.currency,
+        items: [{ name: 'Rain jacket', quantity: 1, price: 129 }],
+      },
+    })),
+    {
+      id: `${UNHAPPY_ORDER}-delivered`,
+      type: 'order.delivered',
+      customerId: UNHAPPY_CUSTOMER,
+      occurredAt: at(3),
+      properties: { orderId: UNHAPPY_ORDER },
+    },
+  ];
+}
+
+export type DemoSummary = { events: number; scored: number; inactive: number };
+
+/**
+ * The first embedded start's demo: the business's history routed like real traffic, one detractor's
+ * answer, the inactivity sweep and a churn scoring run, each run once now rather than at night.
+ */
+export async function runDemo(deps: {
+  db: Database;
+  client: Client;
+  router: EventRouter;
+  taskQueue: string;
+  logger: Logger;
+}): Promise<DemoSummary> {
+  const { db, client, router, taskQueue, logger } = deps;
+  const now = new Date();
+  const events = await seedDemoBusiness(db, { now, router });
+  const unhappy = await db.customer.findUnique({ where: { externalId: UNHAPPY_CUSTOMER }, select: { id: true } });
+  if (unhappy) {
+    // The answer the check-in of that order would have brought back: it starts a service recovery.
+    await emitInternalEvent(db, router, {
+      id: `survey.answered:${UNHAPPY_ORDER}:demo`,
+      type: 'survey.answered',
+      customerRowId: unhappy.id,
+      occurredAt: now,
+      properties: { kind: 'csat', score: 1, orderId: UNHAPPY_ORDER, journeyKey: 'post-purchase-checkin', stepId: 'checkin-email' },
+    });
+  }
+  const stamp = now.toISOString().slice(0, 19).replace(/\D/g, '');
+  const sweep = await client.workflow.execute<typeof inactivitySweepWorkflow>('inactivitySweepWorkflow', {
+    workflowId: `aftercare-demo-inactivity-sweep-${stamp}`,
+    taskQueue,
+    args: [],
+  });
+  const scoring = await client.workflow.execute<typeof churnScoringWorkflow>('churnScoringWorkflow', {
+    workflowId: `aftercare-demo-churn-scoring-${stamp}`,
+    taskQueue,
+    args: [{}],
+  });
+  logger.info({ events, inactive: sweep.emitted, scored: scoring.scored }, 'demo business loaded');
+  return { events, scored: scoring.scored, inactive: sweep.emitted };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../runtime/embedded-postgres.ts';
+import { freePort } from '../../runtime/local-processes.ts';
 import { startCli, stopChild } from '../support/cli.ts';
 import { customerUpserted, orderPlaced } from '../support/events.ts';
 
