@@ -10,7 +10,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/core/**/*.test.ts'],
+          // test/support-tests: unit tests of the test tooling itself (e.g. the summary reporter).
+          include: ['test/core/**/*.test.ts', 'test/support-tests/**/*.test.ts'],
           pool: 'forks',
           sequence: { groupOrder: 0 },
         },
@@ -21,6 +22,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           pool: 'forks',
           globalSetup: ['test/support/global-setup.ts'],
+          // Closes what a file left open (CLI processes, databases and their pools) after its own hooks.
+          setupFiles: ['test/support/integration-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: true,

@@ -8,8 +8,19 @@ export { Prisma } from '../generated/prisma/client.ts';
 /** The pg pool behind each client: hot paths (event ingestion) run plain SQL on it, skipping the ORM. */
 const pools = new WeakMap<Database, pg.Pool>();
 
-export function createDatabase(connectionString: string, poolSize = 10): Database {
+/** Where a lost idle connection is reported; a pino logger fits. */
+export type PoolErrorLogger = { warn(details: object, message: string): void };
+
+export function createDatabase(connectionString: string, poolSize = 10, options: { logger?: PoolErrorLogger } = {}): Database {
   const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle client whose connection dies (the server restarted, an admin or `DROP DATABASE ... WITH
+  // (FORCE)` ended its backend: 57P01) makes the pool emit 'error'; without a listener that is an
+  // uncaught exception that kills the process. pg has already discarded that client and opens a new
+  // one on the next query, so there is nothing to do but say so. (The Prisma adapter listens too, but
+  // only until $disconnect, and the pool's clients are still closing after that.)
+  pool.on('error', (error: Error & { code?: string }) => {
+    options.logger?.warn({ err: error, code: error.code }, 'An idle database connection was closed; the pool replaces it');
+  });
   const db = new PrismaClient({ adapter: new PrismaPg(pool) });
   pools.set(db, pool);
   const disconnect = db.$disconnect.bind(db);

@@ -3,16 +3,14 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, diffSchemas, migrationsDir, schemaPath } from '../../runtime/schema-engine.ts';
 import { runCli } from '../support/cli.ts';
-import { createEmptyDatabase } from '../support/database.ts';
+import { createEmptyDatabase, type EmptyDatabase } from '../support/database.ts';
 
 /** Everything about a database's shape that a migration can change. */
-async function catalog(url: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+async function catalog(database: EmptyDatabase) {
+  const client = await database.connect();
   try {
     const query = async (sql: string) => (await client.query(sql)).rows;
     return {
@@ -51,12 +49,14 @@ describe('migrations', () => {
     const [migrated, fromSchema] = await Promise.all([emptyDatabase(), emptyDatabase()]);
     await applyMigrations(migrated.url);
     const sql = await diffSchemas(fromSchema.url, null, await readFile(schemaPath, 'utf8'));
-    const client = new pg.Client({ connectionString: fromSchema.url });
-    await client.connect();
-    await client.query(sql);
-    await client.end();
+    const client = await fromSchema.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
 
-    const [a, b] = await Promise.all([catalog(migrated.url), catalog(fromSchema.url)]);
+    const [a, b] = await Promise.all([catalog(migrated), catalog(fromSchema)]);
     expect(a.columns.length).toBeGreaterThan(50);
     expect(a).toEqual(b);
   });
@@ -66,21 +66,19 @@ describe('migrations', () => {
     const first = await runCli(['migrate'], { DATABASE_URL: database.url });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/Applied \d+ migration/);
-    const before = await catalog(database.url);
+    const before = await catalog(database);
 
     const second = await runCli(['migrate'], { DATABASE_URL: database.url });
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('up to date');
-    expect(await catalog(database.url)).toEqual(before);
+    expect(await catalog(database)).toEqual(before);
 
     // The history is the one `prisma migrate deploy` writes: one finished row per folder, with the
     // SHA-256 of its migration.sql as checksum.
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    const { rows } = await client.query(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY migration_name',
-    );
-    await client.end();
+    const client = await database.connect();
+    const { rows } = await client
+      .query('SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY migration_name')
+      .finally(() => client.end());
     const folders = (await readdir(migrationsDir, { withFileTypes: true }))
       .filter((entry) => entry.isDirectory())
       .map((entry) => entry.name)

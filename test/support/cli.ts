@@ -12,11 +12,40 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, LOG_LEVEL: 'warn', ...extra };
 }
 
+/** Every CLI process a test started that may still run, with its DATABASE_URL: a worker left running keeps its sessions. */
+const children = new Map<ChildProcess, string | undefined>();
+
+function spawnCli(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [cliPath, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.set(child, env.DATABASE_URL);
+  child.once('close', () => children.delete(child));
+  return child;
+}
+
+/**
+ * Stops every CLI process of this test file still running (or only those on `databaseUrl`): SIGTERM,
+ * then SIGKILL after `graceMs`. None outlives its file or keeps a session on a database being dropped.
+ */
+export async function stopRunningChildren(options: { databaseUrl?: string; graceMs?: number } = {}): Promise<void> {
+  const { databaseUrl, graceMs = 15_000 } = options;
+  await Promise.all(
+    [...children]
+      .filter(([, url]) => databaseUrl === undefined || url === databaseUrl)
+      .map(async ([child]) => {
+        const stopped = stopChild(child);
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await stopped;
+        clearTimeout(timer);
+        children.delete(child);
+      }),
+  );
+}
+
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(args, env);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -40,7 +69,7 @@ export function startCli(
   timeoutMs = 90_000,
 ): Promise<{ child: ChildProcess; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(args, env);
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -21,6 +21,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const admin = new pg.Client({ connectionString: adminDatabaseUrl() });
+  // Open for the whole run: a lost connection must fail the teardown's query, not crash the runner.
+  admin.on('error', (error) => console.warn(`The test run's admin connection to PostgreSQL was lost: ${error.message}`));
   await admin.connect();
   const templateDatabase = `aftercare_tpl_${process.pid}`;
   await admin.query(`DROP DATABASE IF EXISTS ${templateDatabase}`);

@@ -16,10 +16,18 @@ export const DAY = 24 * HOUR;
 export type JourneyHarness = Awaited<ReturnType<typeof createJourneyHarness>>;
 
 export async function createJourneyHarness(name: string, options: { historyLimit?: number } = {}) {
-  const [env, database]: [TestWorkflowEnvironment, TestDatabase] = await Promise.all([
-    createTimeSkippingEnvironment(),
-    createTestDatabase(),
-  ]);
+  const [started, created] = await Promise.allSettled([createTimeSkippingEnvironment(), createTestDatabase()]);
+  if (started.status === 'rejected' || created.status === 'rejected') {
+    // Whichever of the two did start is not left running.
+    if (started.status === 'fulfilled') await started.value.teardown();
+    else if (created.status === 'fulfilled') await created.value.drop();
+    throw started.status === 'rejected' ? started.reason : (created as PromiseRejectedResult).reason;
+  }
+  const env: TestWorkflowEnvironment = started.value;
+  const database: TestDatabase = created.value;
+  // Registered at once, so that a harness that fails to start (or a file whose afterAll fails) still
+  // stops the time-skipping server, then the worker, before the database is dropped.
+  database.closeBeforeDrop(() => env.teardown());
   await publishShippedJourneys(database.db);
   const taskQueue = uniqueTaskQueue(name);
   const router = new EventRouter(database.db, env.client, taskQueue, {
@@ -30,6 +38,10 @@ export async function createJourneyHarness(name: string, options: { historyLimit
   // taken unfinished, and the time-skipping server does not skip time while an activity is out.
   const worker = await createTestWorker({ connection: env.nativeConnection, taskQueue, db, transport: new OutboxTransport(db), router });
   const running = worker.run();
+  database.closeBeforeDrop(async () => {
+    worker.shutdown();
+    await running;
+  });
 
   const harness = {
     env,
@@ -66,12 +78,8 @@ export async function createJourneyHarness(name: string, options: { historyLimit
     localHour: (at: Date, zone: string) =>
       Number(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' }).format(at)),
     localWeekday: (at: Date, zone: string) => new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short' }).format(at),
-    async close() {
-      worker.shutdown();
-      await running;
-      await env.teardown();
-      await database.drop();
-    },
+    /** Stops the worker and the test server, then drops the database. */
+    close: () => database.drop(),
   };
   return harness;
 }
