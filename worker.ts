@@ -13,6 +13,7 @@ import type { EventRouter } from './ingestion/event-router.ts';
 import { TemplateStore } from './messaging/template-store.ts';
 import type { EmailTransport } from './messaging/transport.ts';
 import type { Database } from './runtime/database.ts';
+import { declareActivityOnlyTaskQueue } from './runtime/temporal-logging.ts';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -96,6 +97,11 @@ export async function createAftercareWorker(options: AftercareWorkerOptions): Pr
     activities,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
   });
+  // The email worker runs the send activity only. The SDK warns on every start that a worker without
+  // workflows does not poll for workflow tasks; that is the intent here, so it is logged at debug.
+  // (Giving this worker the workflow bundle would silence it too, at the price of a workflow sandbox
+  // and pollers on a queue no workflow task is ever scheduled on.)
+  declareActivityOnlyTaskQueue(emailTaskQueue(options.taskQueue));
   const email = await Worker.create({
     ...common,
     taskQueue: emailTaskQueue(options.taskQueue),

@@ -2,11 +2,33 @@
 // event by event with `validateEvent` (so one bad event never rejects its neighbours); these are
 // built from the very same schemas, so the document cannot drift from the validation.
 import { z } from 'zod';
-import { eventEnvelopeSchema, eventTypes, MAX_EVENTS_PER_BATCH, propertySchemas } from './event-schemas.ts';
+import {
+  type AcceptedEventType,
+  acceptedEventTypes,
+  acceptedPropertySchemas,
+  engineOnlyEventTypes,
+  eventEnvelopeSchema,
+  MAX_EVENTS_PER_BATCH,
+} from './event-schemas.ts';
 
-const eventVariants = eventTypes.map((type) => eventEnvelopeSchema.extend({ type: z.literal(type), properties: propertySchemas[type] }));
+const descriptions: Partial<Record<AcceptedEventType, string>> = {
+  'account.contacted':
+    'Someone reached the customer outside Aftercare (a call logged in your CRM, a meeting). Journeys waiting for it ' +
+    '(at-risk-save) take their "contacted" branch, as when a success manager marks the account contacted in Aftercare.',
+};
 
-export const documentedEventSchema = z.discriminatedUnion('type', eventVariants as never).meta({ id: 'Event' });
+const eventVariants = acceptedEventTypes.map((type) => {
+  const variant = eventEnvelopeSchema.extend({ type: z.literal(type), properties: acceptedPropertySchemas[type] });
+  const description = descriptions[type];
+  return description ? variant.describe(description) : variant;
+});
+
+export const documentedEventSchema = z.discriminatedUnion('type', eventVariants as never).meta({
+  id: 'Event',
+  description:
+    `One event. Events that only Aftercare records (${Object.keys(engineOnlyEventTypes).join(', ')}) are rejected, ` +
+    'with a message on the field type.',
+});
 
 export const eventsRequestSchema = z.union([
   documentedEventSchema,

@@ -82,8 +82,52 @@ export const propertySchemas = {
   }),
 } as const;
 
+/** The events a business sends about its customers (PRODUCT.md, "Events"). */
 export type EventType = keyof typeof propertySchemas;
 export const eventTypes = Object.keys(propertySchemas) as EventType[];
+
+export const contactChannels = ['call', 'email', 'meeting', 'chat', 'other'] as const;
+
+/**
+ * Internal events (journeys wait for them) that a sender may record too, because they report what
+ * people did outside Aftercare: a success manager who called the customer from their CRM. Journeys
+ * cannot tell these from the ones the engine records itself.
+ */
+export const sharedInternalPropertySchemas = {
+  'account.contacted': z.object({
+    by: z
+      .string({ error: 'must be a string (who made the contact: a name, an email or a user id)' })
+      .min(1, { error: 'must not be empty' })
+      .max(200, { error: 'must be at most 200 characters' })
+      .optional()
+      .describe('Who made the contact: a name, an email or a user id'),
+    channel: z
+      .enum(contactChannels, { error: `must be one of ${contactChannels.join(', ')}` })
+      .optional()
+      .describe('How the customer was reached'),
+    note: z
+      .string({ error: 'must be a string' })
+      .max(2000, { error: 'must be at most 2000 characters' })
+      .optional()
+      .describe('What was said or agreed'),
+  }),
+} as const;
+
+/**
+ * Internal events only the engine records, refused from senders with the reason: accepting them
+ * would let anyone with an ingest key forge a survey answer, a risk band, inactivity or an opt-out.
+ */
+export const engineOnlyEventTypes = {
+  'survey.answered': 'Aftercare records it when a customer answers a survey link',
+  'churn_band.changed': "Aftercare's churn scoring emits it; send churn_score.reported to report a score of your own",
+  'customer.inactive': "Aftercare's inactivity sweep emits it",
+  'customer.unsubscribed': 'Aftercare records it when a customer unsubscribes through their link',
+} as const;
+
+/** Every type `POST /v1/events` (and `aftercare import`) accepts. */
+export const acceptedPropertySchemas = { ...propertySchemas, ...sharedInternalPropertySchemas };
+export type AcceptedEventType = keyof typeof acceptedPropertySchemas;
+export const acceptedEventTypes = Object.keys(acceptedPropertySchemas) as AcceptedEventType[];
 
 const isoWithOffset = z.iso.datetime({
   offset: true,
@@ -94,7 +138,9 @@ const isoWithOffset = z.iso.datetime({
 export const eventEnvelopeSchema = z.strictObject(
   {
     id: id('the event id, used as idempotency key'),
-    type: z.enum(eventTypes as [EventType, ...EventType[]], { error: requiredOr(`must be one of ${eventTypes.join(', ')}`) }),
+    type: z.enum(acceptedEventTypes as [AcceptedEventType, ...AcceptedEventType[]], {
+      error: requiredOr(`must be one of ${acceptedEventTypes.join(', ')}`),
+    }),
     customerId: id("the business's customer id"),
     occurredAt: isoWithOffset,
     properties: jsonObject.default({}),
@@ -103,16 +149,16 @@ export const eventEnvelopeSchema = z.strictObject(
 );
 
 export type IncomingEvent = {
-  [T in EventType]: {
+  [T in AcceptedEventType]: {
     id: string;
     type: T;
     customerId: string;
     occurredAt: Date;
-    properties: z.output<(typeof propertySchemas)[T]>;
+    properties: z.output<(typeof acceptedPropertySchemas)[T]>;
   };
-}[EventType];
+}[AcceptedEventType];
 
-export type EventOf<T extends EventType> = Extract<IncomingEvent, { type: T }>;
+export type EventOf<T extends AcceptedEventType> = Extract<IncomingEvent, { type: T }>;
 
 export type FieldError = { field: string; message: string };
 export type EventValidation = { ok: true; event: IncomingEvent } | { ok: false; error: FieldError };
@@ -138,6 +184,8 @@ function firstIssue(error: z.ZodError, prefix = ''): FieldError {
 
 /** Checks one event; `now` bounds how far in the future `occurredAt` may be. */
 export function validateEvent(raw: unknown, now: Date): EventValidation {
+  const refused = engineOnlyReason(raw);
+  if (refused) return { ok: false, error: { field: 'type', message: refused } };
   const envelope = eventEnvelopeSchema.safeParse(raw);
   if (!envelope.success) return { ok: false, error: firstIssue(envelope.error) };
   const { type, occurredAt } = envelope.data;
@@ -148,12 +196,19 @@ export function validateEvent(raw: unknown, now: Date): EventValidation {
   if (occurred.getTime() - now.getTime() > MAX_FUTURE_SKEW_MS) {
     return { ok: false, error: { field: 'occurredAt', message: 'is more than a day in the future' } };
   }
-  const properties = propertySchemas[type].safeParse(envelope.data.properties);
+  const properties = acceptedPropertySchemas[type].safeParse(envelope.data.properties);
   if (!properties.success) return { ok: false, error: firstIssue(properties.error, 'properties') };
   return {
     ok: true,
     event: { ...envelope.data, occurredAt: occurred, properties: properties.data } as IncomingEvent,
   };
+}
+
+function engineOnlyReason(raw: unknown): string | null {
+  if (raw === null || typeof raw !== 'object' || !('type' in raw)) return null;
+  const { type } = raw as { type: unknown };
+  if (typeof type !== 'string' || !Object.hasOwn(engineOnlyEventTypes, type)) return null;
+  return `must not be ${type}: ${engineOnlyEventTypes[type as keyof typeof engineOnlyEventTypes]}`;
 }
 
 /** `Date` rolls 2026-02-30 over to March; a sender who wrote it made a mistake we should name. */
