@@ -23,6 +23,7 @@ import { portIsFree } from './local-processes.ts';
 import type { Logger } from './logger.ts';
 import { announceEngine, claimDataDir, releaseDataDir } from './running-engine.ts';
 import { ensureSchedules } from './schedules.ts';
+import { installTemporalLogging } from './temporal-logging.ts';
 import { applyMigrations } from './schema-engine.ts';
 import { loadOrCreateSecret } from './secrets.ts';
 import { StartupError } from './startup-error.ts';
@@ -36,7 +37,10 @@ export class Engine {
   constructor(
     readonly config: Config,
     readonly logger: Logger,
-  ) {}
+  ) {
+    // Before any worker or native connection exists: the SDK's own logs then follow LOG_LEVEL.
+    installTemporalLogging(logger);
+  }
 
   onStop(stopper: Stopper) {
     this.stoppers.unshift(stopper);
@@ -69,7 +73,7 @@ export class Engine {
       if (applied.length > 0) this.logger.info({ applied }, 'migrations applied');
     }
     // A real server behind either: the embedded one takes the same pool as production.
-    const db = createDatabase(url, 10);
+    const db = createDatabase(url, 10, { logger: this.logger });
     this.onStop(() => db.$disconnect());
     return { db, url, embedded: Boolean(embedded) };
   }
