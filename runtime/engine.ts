@@ -23,10 +23,10 @@ import { portIsFree } from './local-processes.ts';
 import type { Logger } from './logger.ts';
 import { announceEngine, claimDataDir, releaseDataDir } from './running-engine.ts';
 import { ensureSchedules } from './schedules.ts';
-import { installTemporalLogging } from './temporal-logging.ts';
 import { applyMigrations } from './schema-engine.ts';
 import { loadOrCreateSecret } from './secrets.ts';
 import { StartupError } from './startup-error.ts';
+import { installTemporalLogging } from './temporal-logging.ts';
 
 export { StartupError };
 
@@ -214,18 +214,27 @@ export async function startAll(config: Config, logger: Logger): Promise<StartedE
     throw new StartupError(`Port ${config.port} on ${config.host} is already in use: stop what uses it, or set PORT to another port.`);
   }
   const embeddedParts = !config.databaseUrl || !config.temporalAddress;
+  await mkdir(config.dataDir, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new StartupError(
+      `DATA_DIR (${config.dataDir}) cannot be used as a folder (${error.code ?? error.message}): set DATA_DIR to a folder you can write to.`,
+    );
+  });
   const engine = new Engine(config, logger);
   try {
-    await mkdir(config.dataDir, { recursive: true });
     if (embeddedParts) {
       await claimDataDir(config.dataDir);
       engine.onStop(() => releaseDataDir(config.dataDir));
     }
     await loadOrCreateSecret(config.dataDir, config.secret);
-    const [{ db, url, embedded }, temporal] = await Promise.all([
+    // Both settle before a failure is thrown, so that the one that did start is registered to stop.
+    const [database, temporalServer] = await Promise.allSettled([
       engine.database({ embedded: true, migrate: true }),
       engine.temporal({ embedded: true }),
     ]);
+    if (database.status === 'rejected') throw database.reason;
+    if (temporalServer.status === 'rejected') throw temporalServer.reason;
+    const { db, url, embedded } = database.value;
+    const temporal = temporalServer.value;
     await publishShippedJourneys(db);
     const seedWanted = config.seedDemo === 'always' || (config.seedDemo === 'auto' && embedded);
     const seedDemo = seedWanted && (await db.customer.count()) === 0;

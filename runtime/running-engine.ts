@@ -47,7 +47,13 @@ export async function claimDataDir(dataDir: string): Promise<void> {
       `Another Aftercare engine (pid ${current?.pid}) is running on ${resolve(dataDir)}: stop it first, or set DATA_DIR to another folder.`,
     );
   }
-  await write(dataDir, { pid: process.pid, startedAt: new Date().toISOString(), databaseUrl: null, temporalAddress: null, apiUrl: null });
+  try {
+    await write(dataDir, { pid: process.pid, startedAt: new Date().toISOString(), databaseUrl: null, temporalAddress: null, apiUrl: null });
+  } catch (error) {
+    throw new StartupError(
+      `DATA_DIR (${resolve(dataDir)}) cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): set DATA_DIR to a folder you can write to.`,
+    );
+  }
 }
 
 export async function announceEngine(dataDir: string, addresses: Pick<RunningEngine, 'databaseUrl' | 'temporalAddress' | 'apiUrl'>) {

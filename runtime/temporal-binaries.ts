@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
+import { StartupError } from './startup-error.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,7 +19,8 @@ function findOnPath(name: string): string | undefined {
 function resolve(envVar: string, binary: string): EphemeralServerExecutable {
   const fromEnv = process.env[envVar];
   if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`${envVar} names ${fromEnv}, which does not exist.`);
+    if (!existsSync(fromEnv))
+      throw new StartupError(`${envVar} names ${fromEnv}, which does not exist: point it at the Temporal binary, or unset it.`);
     return { type: 'existing-path', path: fromEnv };
   }
   const local = join(projectRoot, '.tools', 'venv', 'bin', binary);

@@ -22,7 +22,10 @@ describe('aftercare start under concurrent load', () => {
   it('gives 0 wrong answers to 360 mixed requests from 6 clients, and one check-in per order', async () => {
     // A stored customer for previews and simulations that look one up.
     const reader = await engine.call('POST', '/v1/events', {
-      events: [customerUpserted('load-reader', { locale: 'fr-FR', timezone: 'Europe/Paris', name: 'Amélie' }), orderPlaced('load-reader', 'reader-1')],
+      events: [
+        customerUpserted('load-reader', { locale: 'fr-FR', timezone: 'Europe/Paris', name: 'Amélie' }),
+        orderPlaced('load-reader', 'reader-1'),
+      ],
     });
     expect(reader.status).toBe(202);
     const simulateBody = { customer: { customerId: 'load-reader' }, start: '2026-11-23T10:00:00+01:00', days: 20 };
@@ -45,7 +48,8 @@ describe('aftercare start under concurrent load', () => {
               events: [customerUpserted(customer), orderPlaced(customer, `order-${customer}`)],
             });
             const body = answer.body as { accepted?: number };
-            if (answer.status !== 202 || body.accepted !== 2) wrong.push(`${label} (events): ${answer.status} ${answer.text.slice(0, 200)}`);
+            if (answer.status !== 202 || body.accepted !== 2)
+              wrong.push(`${label} (events): ${answer.status} ${answer.text.slice(0, 200)}`);
             break;
           }
           case 1: {

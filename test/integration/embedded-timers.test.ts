@@ -33,16 +33,23 @@ describe('waiting journeys on embedded defaults', () => {
     const at = new Date();
     const events = customers.flatMap((customer) => [
       customerUpserted(customer, { timezone: 'Europe/Paris' }, at),
-      { id: `active-${customer}`, type: 'customer.active', customerId: customer, occurredAt: at.toISOString(), properties: { channel: journey } },
+      {
+        id: `active-${customer}`,
+        type: 'customer.active',
+        customerId: customer,
+        occurredAt: at.toISOString(),
+        properties: { channel: journey },
+      },
     ]);
     const answer = await engine.call('POST', '/v1/events', { events });
     expect(answer.status, answer.text).toBe(202);
     await waitFor(
       `${customers.join(', ')} to wait in ${journey}`,
       () =>
-        engine.query<{ count: number }>(`SELECT count(*)::int AS count FROM "Enrollment" WHERE "journeyKey" = $1 AND "status" = 'running'`, [
-          journey,
-        ]),
+        engine.query<{ count: number }>(
+          `SELECT count(*)::int AS count FROM "Enrollment" WHERE "journeyKey" = $1 AND "status" = 'running'`,
+          [journey],
+        ),
       (rows) => (rows[0]?.count ?? 0) >= customers.length,
     );
   };
@@ -51,7 +58,8 @@ describe('waiting journeys on embedded defaults', () => {
       `SELECT "toAddress" AS to, count(*)::int AS count FROM "OutboxEmail" WHERE "toAddress" = ANY($1) GROUP BY 1 ORDER BY 1`,
       [customers.map((customer) => `${customer}@example.com`)],
     );
-  const oncePerCustomer = (customers: string[]) => customers.map((customer) => ({ to: `${customer}@example.com`, count: 1 })).sort((a, b) => a.to.localeCompare(b.to));
+  const oncePerCustomer = (customers: string[]) =>
+    customers.map((customer) => ({ to: `${customer}@example.com`, count: 1 })).sort((a, b) => a.to.localeCompare(b.to));
 
   it('timers of 30 s and 100 s that fall due during a graceful stop and a kill -9 each send their email exactly once', async () => {
     for (const journey of [timerJourney('wait-30s', 30), timerJourney('wait-100s', 100)]) {
@@ -68,7 +76,13 @@ describe('waiting journeys on embedded defaults', () => {
     expect(await engine.stop()).toBe(0);
     await sleep(Math.max(0, enteredAt + 35_000 - Date.now()));
     await engine.restart();
-    expect(await waitFor('the 30 s emails', () => emailsTo(thirty), (rows) => rows.length === thirty.length)).toEqual(oncePerCustomer(thirty));
+    expect(
+      await waitFor(
+        'the 30 s emails',
+        () => emailsTo(thirty),
+        (rows) => rows.length === thirty.length,
+      ),
+    ).toEqual(oncePerCustomer(thirty));
 
     // New short waits, then a kill -9 that leaves the database and Temporal servers running behind.
     const afterKill = ['k30-a', 'k30-b'];
@@ -79,12 +93,20 @@ describe('waiting journeys on embedded defaults', () => {
     await engine.restart();
     expect(engine.output()).toMatch(/Aftercare is running/);
 
-    expect(await waitFor('the 100 s emails', () => emailsTo(hundred), (rows) => rows.length === hundred.length)).toEqual(
-      oncePerCustomer(hundred),
-    );
-    expect(await waitFor('the emails of the waits cut by the kill', () => emailsTo(afterKill), (rows) => rows.length === afterKill.length)).toEqual(
-      oncePerCustomer(afterKill),
-    );
+    expect(
+      await waitFor(
+        'the 100 s emails',
+        () => emailsTo(hundred),
+        (rows) => rows.length === hundred.length,
+      ),
+    ).toEqual(oncePerCustomer(hundred));
+    expect(
+      await waitFor(
+        'the emails of the waits cut by the kill',
+        () => emailsTo(afterKill),
+        (rows) => rows.length === afterKill.length,
+      ),
+    ).toEqual(oncePerCustomer(afterKill));
     // Nothing sent twice in the meantime, and every message row ended up sent once.
     await sleep(3_000);
     const everyone = [...thirty, ...hundred, ...afterKill];

@@ -79,7 +79,11 @@ describe('a worker killed mid-journey', () => {
     expect(await database.db.outboxEmail.count()).toBe(1);
     const message = await database.db.message.findFirstOrThrow();
     expect(message.status).toBe('sent');
-    const steps = await database.db.enrollmentStep.findMany({ orderBy: { seq: 'asc' } });
+    // The worker also published the shipped journeys, so the order waits in the shipped check-in too.
+    const steps = await database.db.enrollmentStep.findMany({
+      where: { enrollment: { journeyKey: 'quick-checkin' } },
+      orderBy: { seq: 'asc' },
+    });
     expect(steps.map((step) => `${step.stepId}:${step.status}`)).toEqual([
       '(start):treatment',
       'short-wait:waiting',
