@@ -17,19 +17,33 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, LOG_LEVEL: 'warn', ...extra };
 }
 
-async function timeToHealthy(dataDir: string): Promise<number> {
+/** Seconds until /healthz answers, and until the banner says everything (the demo included) is ready. */
+async function timeToHealthy(dataDir: string): Promise<{ healthy: number; ready: number }> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [cli, 'start'], { env: cleanEnv({ DATA_DIR: dataDir, PORT: String(port) }), stdio: 'ignore' });
+  const child = spawn(process.execPath, [cli, 'start'], {
+    env: cleanEnv({ DATA_DIR: dataDir, PORT: String(port) }),
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let ready: number | null = null;
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    if (ready === null && output.includes('Aftercare is running.')) ready = (performance.now() - started) / 1000;
+  });
   try {
+    let healthy: number | null = null;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`aftercare start exited with ${child.exitCode}`);
-      if (performance.now() - started > 180_000) throw new Error('aftercare start did not become healthy in 180 s');
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return (performance.now() - started) / 1000;
+      if (performance.now() - started > 180_000) throw new Error('aftercare start did not become ready in 180 s');
+      if (healthy === null) {
+        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) healthy = (performance.now() - started) / 1000;
+      }
+      if (healthy !== null && ready !== null) return { healthy, ready };
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {
@@ -56,11 +70,19 @@ export async function benchStartup(): Promise<Record<string, number>> {
     const baseline = await timeHelp();
     const first = await timeToHealthy(dataDir);
     const restart = await timeToHealthy(dataDir);
-    console.log('startup    `aftercare start` on embedded defaults until GET /healthz answers (goal: under 60 s)');
-    console.log(`  first start  ${fmt(first, 2)} s   (empty DATA_DIR: PGlite, migrations, Temporal dev server, demo seed, worker bundle)`);
-    console.log(`  restart      ${fmt(restart, 2)} s`);
-    console.log(`  baseline     ${fmt(baseline, 2)} s for \`aftercare --help\`; first start = x${fmt(first / baseline, 1)}`);
-    return { 'startup.first_s': first, 'startup.restart_s': restart, 'startup.baseline_s': baseline };
+    console.log('startup    `aftercare start` on embedded defaults: until GET /healthz answers (goal: 10 s), and until the banner');
+    console.log(
+      `  first start  ${fmt(first.healthy, 2)} s healthy, ${fmt(first.ready, 2)} s ready   (empty DATA_DIR: initdb, migrations, Temporal dev server, worker bundle, demo routed and scored)`,
+    );
+    console.log(`  restart      ${fmt(restart.healthy, 2)} s healthy, ${fmt(restart.ready, 2)} s ready`);
+    console.log(`  baseline     ${fmt(baseline, 2)} s for \`aftercare --help\`; first start = x${fmt(first.healthy / baseline, 1)}`);
+    return {
+      'startup.first_s': first.healthy,
+      'startup.first_ready_s': first.ready,
+      'startup.restart_s': restart.healthy,
+      'startup.restart_ready_s': restart.ready,
+      'startup.baseline_s': baseline,
+    };
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
