@@ -267,7 +267,9 @@ async function benchSending(store: TemplateStore): Promise<Record<string, number
     console.log(
       `messaging  ${SENDS} sends through ResendTransport to the fake Resend, scheduled at once by a workflow on the -email task queue`,
     );
-    console.log(`  limit     ${fmt(limit, 2)} sends/s (EMAIL_RATE_LIMIT; the email queue runs at ${fmt(emailQueueRate(limit), 2)}/s, 90% of it, as the engine does)`);
+    console.log(
+      `  limit     ${fmt(limit, 2)} sends/s (EMAIL_RATE_LIMIT; the email queue runs at ${fmt(emailQueueRate(limit), 2)}/s, 90% of it, as the engine does)`,
+    );
     console.log(
       `  queue     ${fmt(alone.achieved, 2)} sends/s, ratio ${fmt(alone.achieved / limit, 3)} of the limit; busiest second ${alone.busiestSecond} sends (fake without a limit)`,
     );

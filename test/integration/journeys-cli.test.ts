@@ -170,10 +170,12 @@ describe('aftercare journeys', () => {
       expect({ journeys: await database.db.journey.findMany(), versions: await database.db.journeyVersion.findMany() }).toEqual(before);
     });
 
-    it('needs DATABASE_URL', async () => {
-      const result = await runCli(['journeys', 'publish', file('win-back.yaml')], {});
+    it('needs DATABASE_URL or a running engine', async () => {
+      const result = await runCli(['journeys', 'publish', file('win-back.yaml')], { DATA_DIR: '/nonexistent/aftercare-data' });
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe('aftercare: DATABASE_URL is not set: name the database to publish to.\n');
+      expect(result.stderr).toBe(
+        'aftercare: DATABASE_URL is not set and no Aftercare engine is running on DATA_DIR (/nonexistent/aftercare-data): start one with `npm start`, or set DATABASE_URL to the database to publish to.\n',
+      );
     });
   });
 
