@@ -11,8 +11,10 @@
 // collapse of identical (x, t_x, T) rows makes it affordable too.
 import type { BgNbdParams, CustomerSummary } from '../core/churn/bgnbd.ts';
 import { customerLogLikelihood, logLikelihoodAndGradient, prepareSummaries } from '../core/churn/bgnbd.ts';
+import { computeModelOutputs } from '../core/churn/customer-forecast.ts';
 import { fitBgNbd } from '../core/churn/fit.ts';
-import { computeModelOutputs, rhythmFromSummary, scoreChurnRisk, typicalOrderGapDays } from '../core/churn/risk.ts';
+import { rhythmFromSummary, typicalOrderGapDays } from '../core/churn/order-rhythm.ts';
+import { scoreChurnRisk } from '../core/churn/risk-score.ts';
 import { createRandom, simulateSummaries } from '../core/churn/synthetic.ts';
 import { fmt } from './stats.ts';
 

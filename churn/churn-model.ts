@@ -7,8 +7,8 @@
 // estimates the parameters to well within their sampling error, in well under a second.
 // Small histories fall back to the published CDNOW parameters (`chooseModelParameters`), and say why.
 import type { BgNbdParams, CustomerSummary } from '../core/churn/bgnbd.ts';
-import type { OrderRhythm } from '../core/churn/risk.ts';
-import { chooseModelParameters, priorParameters, typicalOrderGapDays } from '../core/churn/risk.ts';
+import { chooseModelParameters, priorParameters } from '../core/churn/model-choice.ts';
+import { type OrderRhythm, typicalOrderGapDays } from '../core/churn/order-rhythm.ts';
 import type { TimeUnit } from '../core/churn/summary.ts';
 import type { Database } from '../runtime/database.ts';
 import { utcDay } from './customer-signals.ts';

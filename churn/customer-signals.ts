@@ -13,8 +13,9 @@
 //
 // Days are UTC calendar days, as in core/churn/risk.ts: everything dated on or before the calendar day of
 // `at` counts, so a score is a function of the day it is computed on.
-import type { ExternalScore, OpenTicket, OrderRhythm, Refund, SurveyAnswer } from '../core/churn/risk.ts';
-import { HORIZON_DAYS } from '../core/churn/risk.ts';
+import { HORIZON_DAYS } from '../core/churn/customer-forecast.ts';
+import type { OrderRhythm } from '../core/churn/order-rhythm.ts';
+import type { ExternalScore, OpenTicket, Refund, SurveyAnswer } from '../core/churn/risk-score.ts';
 import type { Database } from '../runtime/database.ts';
 
 const DAY_MS = 86_400_000;

@@ -14,8 +14,9 @@
 // journeys after the commit; an event whose routing fails is routed again by the worker's sweeper.
 // The event id is customer + new band + what computed it (the run, or the order event), so a retry
 // stores nothing twice. A score computed as of an earlier instant never replaces a later one.
-import type { RiskConfig, RiskScore } from '../core/churn/risk.ts';
-import { computeModelOutputs, DEFAULT_RISK_CONFIG, scoreChurnRisk } from '../core/churn/risk.ts';
+import { computeModelOutputs } from '../core/churn/customer-forecast.ts';
+import type { RiskConfig, RiskScore } from '../core/churn/risk-score.ts';
+import { DEFAULT_RISK_CONFIG, scoreChurnRisk } from '../core/churn/risk-score.ts';
 import type { RoutableEvent } from '../ingestion/event-router.ts';
 import type { Database } from '../runtime/database.ts';
 import type { ScoringModel } from './churn-model.ts';

@@ -214,7 +214,7 @@ function paramsLine(params: BgNbdParams): string {
 async function fitCommand(data: LoadedTransactions): Promise<void> {
   const { summarizeTransactions } = await import('../core/churn/summary.ts');
   const { fitBgNbd, standardErrors } = await import('../core/churn/fit.ts');
-  const { chooseModelParameters } = await import('../core/churn/risk.ts');
+  const { chooseModelParameters } = await import('../core/churn/model-choice.ts');
   const t0 = performance.now();
   const summary = summarizeTransactions(data.transactions, { calibrationEnd: data.calibrationEnd, unit: data.unit });
   const rows = summary.customers;
@@ -249,7 +249,12 @@ function csvField(value: string): string {
 
 async function scoreCommand(data: LoadedTransactions, format: 'table' | 'csv', limit: number): Promise<void> {
   const { summarizeTransactions, MS_PER_DAY } = await import('../core/churn/summary.ts');
-  const risk = await import('../core/churn/risk.ts');
+  const risk = {
+    ...(await import('../core/churn/model-choice.ts')),
+    ...(await import('../core/churn/order-rhythm.ts')),
+    ...(await import('../core/churn/customer-forecast.ts')),
+    ...(await import('../core/churn/risk-score.ts')),
+  };
   const t0 = performance.now();
   const summary = summarizeTransactions(data.transactions, { calibrationEnd: data.calibrationEnd, unit: data.unit });
   const choice = risk.chooseModelParameters(summary.customers, { unit: data.unit });
@@ -350,7 +355,7 @@ async function scoreCommand(data: LoadedTransactions, format: 'table' | 'csv', l
 
 async function evaluateCommand(data: LoadedTransactions, hooks: ChurnCommandHooks): Promise<void> {
   const { splitAtCalibrationEnd, evaluateHoldout } = await import('../core/churn/evaluation.ts');
-  const { chooseModelParameters } = await import('../core/churn/risk.ts');
+  const { chooseModelParameters } = await import('../core/churn/model-choice.ts');
   let split: ReturnType<typeof splitAtCalibrationEnd>;
   try {
     split = splitAtCalibrationEnd(data.transactions, data.calibrationEnd, { unit: data.unit });

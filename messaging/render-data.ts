@@ -1,9 +1,12 @@
-// The data every template is rendered with, built in one place for the send activity and for the
-// preview endpoint, so a preview shows exactly what the customer would get.
+// The data every template is rendered with, built in one place for the send activity, for the
+// preview endpoint and for the publish-time template checks, so a preview shows exactly what the
+// customer would get and a check sees exactly what a send will give.
 
 import type { RenderContext } from '../core/messaging/render.ts';
+import type { TemplateUse } from '../core/messaging/template-variables.ts';
 import { signToken } from '../core/messaging/tokens.ts';
 import type { Database } from '../runtime/database.ts';
+import type { TemplateMeta } from './template-store.ts';
 
 export type RenderSettings = { secret: string; publicUrl: string; businessName: string; businessAddress: string };
 
@@ -68,4 +71,76 @@ export async function loadRenderSubject(
     locale: customer.locale ?? options.defaults.locale,
     timezone: customer.timezone ?? options.defaults.timezone,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sample data for checks: `renderData` of an invented customer, with the template's sample laid over it
+
+const sampleSettings: RenderSettings = {
+  secret: 'sample-secret-for-template-checks-only',
+  publicUrl: 'https://aftercare.example',
+  businessName: 'Example Store',
+  businessAddress: '1 Example Street, Springfield',
+};
+
+function sampleSubject(use: TemplateUse, category: RenderSubject['category']): RenderSubject {
+  return {
+    customer: { id: 'sample-customer', name: 'Ada Lovelace', email: 'ada@example.com', attributes: {} },
+    order:
+      use.entity === 'order'
+        ? {
+            externalId: '1001',
+            total: 129.5,
+            currency: 'EUR',
+            items: [{ name: 'Linen shirt', quantity: 1, price: 129.5 }],
+            placedAt: new Date('2026-01-05T10:00:00.000Z'),
+          }
+        : null,
+    ownerName: 'The team',
+    locale: use.locale ?? 'en',
+    timezone: use.timezone ?? 'UTC',
+    category,
+    survey: use.survey ? { kind: use.survey, messageId: 'sample-message' } : null,
+  };
+}
+
+/** Keys whose content is the business's own data, taken from the sample as it is. */
+const freeForm = new Set(['attributes', 'items']);
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
+
+/** `base` with the sample's values laid over it, keeping only the keys `base` has. */
+function overlay(base: Record<string, unknown>, sample: unknown): Record<string, unknown> {
+  const from = isRecord(sample) ? sample : {};
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(base)) {
+    const given = from[key];
+    if (isRecord(value) && !freeForm.has(key)) out[key] = overlay(value, given);
+    else out[key] = given !== undefined && given !== null ? given : value;
+  }
+  return out;
+}
+
+/**
+ * The render data of a send of this template in this use, with the values of its `template.json` sample.
+ * A key the sample has but `renderData` does not give is dropped: at send time it would not be there either.
+ * Locale, zone and category are the use's, never the sample's.
+ */
+export function sampleRenderData(meta: Pick<TemplateMeta, 'category' | 'sample'>, use: TemplateUse): RenderContext {
+  const category = meta.category === 'marketing' || use.category === 'marketing' ? 'marketing' : 'transactional';
+  const engine = renderData(sampleSettings, sampleSubject(use, category));
+  const sample: Record<string, unknown> = meta.sample ?? {};
+  const data: RenderContext = { ...engine };
+  for (const [key, value] of Object.entries(engine)) {
+    if (key !== 'survey' && isRecord(value)) data[key] = overlay(value, sample[key]);
+  }
+  const survey = engine['survey'];
+  if (isRecord(survey)) {
+    // The sample's survey counts only when it is of the step's kind and its options are still a list.
+    const given = sample['survey'];
+    const laid = isRecord(given) && given['kind'] === survey['kind'] ? overlay(survey, given) : survey;
+    data['survey'] = Array.isArray(laid['options']) ? laid : survey;
+  }
+  return data;
 }

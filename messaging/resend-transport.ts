@@ -14,9 +14,8 @@
 // retryable Temporal `ApplicationFailure` (429 carries `nextRetryDelay` from `retry-after`), permanent
 // ones a `PermanentSendError` that the send activity records as `failed` without retrying.
 
-import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { type CreateBatchOptions, Resend } from 'resend';
+import { Resend } from 'resend';
 import { type EmailTransport, type OutgoingEmail, PermanentSendError, type SendResult } from './transport.ts';
 
 export type ResendTransportOptions = {
@@ -25,11 +24,6 @@ export type ResendTransportOptions = {
   /** Abandon a request after this long (default 10 s): a retryable `ResendTimeout`. */
   timeoutMs?: number;
 };
-
-/** One email of a batch: sent with its provider id, or refused for good. */
-export type BatchSendResult =
-  | { idempotencyKey: string; providerId: string }
-  | { idempotencyKey: string; providerId?: undefined; error: PermanentSendError };
 
 /** The error the SDK returns (`name` is Resend's error code). */
 export type ResendApiError = { name: string; message: string; statusCode: number | null };
@@ -48,8 +42,6 @@ export type ResendErrorClass =
   | { retryable: false; code: string; statusCode: number | null; reason: string }
   | { retryable: true; type: ResendRetryableType; code: string; statusCode: number | null; reason: string; retryAfterMs?: number };
 
-/** Resend's batch endpoint takes at most this many emails per request. */
-export const resendBatchLimit = 100;
 const defaultTimeoutMs = 10_000;
 
 // The email itself is wrong: sending it again cannot succeed.
@@ -144,15 +136,6 @@ export function retryAfterMillis(headers: Record<string, string> | null, now = D
   return parse(lower['retry-after']) ?? parse(lower['ratelimit-reset']);
 }
 
-/**
- * The idempotency key of one batch request. Resend keys a batch as a whole (one `Idempotency-Key`
- * for the request; emails inside a batch cannot carry their own), so the key is derived from the
- * ordered message ids it contains: the same emails in the same order give the same key.
- */
-export function batchIdempotencyKey(keys: readonly string[]): string {
-  return `batch-${createHash('sha256').update(keys.join('\n')).digest('hex')}`;
-}
-
 export class ResendTransport implements EmailTransport {
   readonly name = 'resend';
   private readonly client: Resend;
@@ -180,61 +163,6 @@ export class ResendTransport implements EmailTransport {
     }
     if (!data?.id) throw ApplicationFailure.retryable('Resend answered without an email id', 'ResendUnavailable');
     return { providerId: data.id };
-  }
-
-  /**
-   * Sends many emails through `POST /emails/batch`, at most 100 per request, each request with the
-   * idempotency key of its ordered message ids (`batchIdempotencyKey`) and permissive validation (a
-   * refused email does not stop the others; it comes back with a `PermanentSendError`).
-   *
-   * Exactly once holds only if a retry sends the very same list in the same order: a batch that
-   * differs by one email has another key, and Resend would send its emails again. So: fix the list
-   * before the first call (e.g. every message row of the step, ordered by id), record all of its
-   * outcomes in one transaction after the call, and never send one of its messages through `send`
-   * (another key) or another batch.
-   *
-   * Throws like `send` for errors of a whole request (retryable, or `PermanentSendError` for a
-   * request Resend refuses as a whole, such as invalid_idempotent_request). A retry re-sends the
-   * requests that succeeded too; Resend replays their ids.
-   */
-  async sendBatch(emails: readonly OutgoingEmail[], options: { signal?: AbortSignal } = {}): Promise<BatchSendResult[]> {
-    const results: BatchSendResult[] = [];
-    for (let start = 0; start < emails.length; start += resendBatchLimit) {
-      const chunk = emails.slice(start, start + resendBatchLimit);
-      for (const email of chunk) requireKey(email.idempotencyKey);
-      const { signal, timedOut } = this.requestSignal(options.signal);
-      const payload: CreateBatchOptions = chunk.map(toResend);
-      const { data, error, headers } = await this.client.batch.send(payload, {
-        idempotencyKey: batchIdempotencyKey(chunk.map((email) => email.idempotencyKey)),
-        batchValidation: 'permissive',
-        signal,
-      });
-      if (error) {
-        if (options.signal?.aborted) throw options.signal.reason;
-        throw resendFailure(classifyResendError(error, headers, timedOut()));
-      }
-      const refused = new Map((data.errors ?? []).map((item) => [item.index, item.message]));
-      const ids = data.data ?? [];
-      if (ids.length !== chunk.length - refused.size) {
-        throw ApplicationFailure.retryable(
-          `Resend answered ${ids.length} ids for ${chunk.length - refused.size} accepted emails`,
-          'ResendUnavailable',
-        );
-      }
-      let next = 0;
-      chunk.forEach((email, index) => {
-        const message = refused.get(index);
-        if (message !== undefined) {
-          results.push({
-            idempotencyKey: email.idempotencyKey,
-            error: new PermanentSendError(`Resend refused the email (validation_error, 422): ${message}`, 'validation_error'),
-          });
-        } else {
-          results.push({ idempotencyKey: email.idempotencyKey, providerId: (ids[next++] as { id: string }).id });
-        }
-      });
-    }
-    return results;
   }
 
   private requestSignal(outer: AbortSignal | undefined): { signal: AbortSignal; timedOut: () => boolean } {

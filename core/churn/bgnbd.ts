@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: numerical code kept together (likelihood, gradient and predictions share the kernels at the end).
 // The BG/NBD model of Fader, Hardie and Lee (2005), "Counting Your Customers the Easy Way: An Alternative
 // to the Pareto/NBD Model", Marketing Science 24(2). While alive a customer buys as a Poisson process with
 // rate λ ~ Gamma(r, α); after each repeat purchase they drop out with probability p ~ Beta(a, b).

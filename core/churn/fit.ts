@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: numerical code kept together (BFGS, its line search and the standard errors at the optimum form one procedure).
 // Maximum-likelihood estimation of the BG/NBD parameters: BFGS on θ = (ln r, ln α, ln a, ln b) with the
 // exact gradient from bgnbd.ts and a strong-Wolfe line search (Nocedal & Wright, Numerical Optimization,
 // 2nd ed., algorithms 3.5, 3.6 and 6.1), with Hager & Zhang's approximate Wolfe conditions near the optimum.

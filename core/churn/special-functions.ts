@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: numerical code kept together (2F1 rests on the gamma family, and each function states its accuracy here).
 // Special functions for the BG/NBD model: log-gamma, digamma, log-beta, the regularized incomplete beta
 // function and the Gauss hypergeometric function 2F1(a, b; c; z) for real arguments and z < 1.
 // Pure numerics, no dependencies. Accuracy targets are stated on each function and checked in

@@ -3,7 +3,7 @@
 
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { batchIdempotencyKey, ResendTransport } from '../../messaging/resend-transport.ts';
+import { ResendTransport } from '../../messaging/resend-transport.ts';
 import { type OutgoingEmail, PermanentSendError } from '../../messaging/transport.ts';
 import { FakeResend } from '../support/fake-resend.ts';
 
@@ -214,36 +214,6 @@ describe('ResendTransport against the fake Resend API', () => {
     expect(error).toBeInstanceOf(PermanentSendError);
     expect((error as PermanentSendError).providerCode).toBe('invalid_idempotent_request');
     expect(resend.delivered).toHaveLength(1);
-  });
-
-  it('sends a batch under one key derived from its message ids, refused emails reported one by one', async () => {
-    resend.rejectRecipient('nobody@example.com');
-    const batch = [email(), email({ to: 'nobody@example.com' }), email()];
-    const results = await transport.sendBatch(batch);
-
-    expect(results.map((r) => r.idempotencyKey)).toEqual(batch.map((e) => e.idempotencyKey));
-    expect(results[1]).toMatchObject({ error: expect.any(PermanentSendError) });
-    expect(resend.delivered.map((d) => d.id)).toEqual([results[0]?.providerId, results[2]?.providerId]);
-    expect(resend.delivered.every((d) => d.batch && d.tags.length === 2)).toBe(true);
-    const [request] = resend.emailRequests();
-    expect(request?.path).toBe('/emails/batch');
-    expect(request?.idempotencyKey).toBe(batchIdempotencyKey(batch.map((e) => e.idempotencyKey)));
-    expect(request?.headers['x-batch-validation']).toBe('permissive');
-
-    // The same batch again (a retried activity): the same ids, nothing sent twice.
-    expect(await transport.sendBatch(batch)).toEqual(results);
-    expect(resend.delivered).toHaveLength(2);
-  });
-
-  it('splits batches at 100 emails and retries a rate-limited batch', async () => {
-    const batch = Array.from({ length: 130 }, () => email());
-    resend.rateLimitNext(1, 1);
-    expectRetryable(await failure(transport.sendBatch(batch)), 'ResendRateLimited');
-    const results = await transport.sendBatch(batch);
-    expect(results.every((r) => r.providerId)).toBe(true);
-    expect(resend.emailRequests().filter((r) => r.response?.status === 200)).toHaveLength(2);
-    expect(resend.delivered).toHaveLength(130);
-    expect(new Set(resend.delivered.map((d) => d.id)).size).toBe(130);
   });
 
   it('keeps to its own rate limit when asked, answering 429 beyond it', async () => {

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { probabilityAlive } from '../../../core/churn/bgnbd.ts';
-import type { OrderRhythm, RiskInput } from '../../../core/churn/risk.ts';
-import {
-  bandOf,
-  CDNOW_PRIOR_WEEKS,
-  chooseModelParameters,
-  computeModelOutputs,
-  DEFAULT_RISK_CONFIG,
-  MAX_POINTS,
-  meanOrderGapDays,
-  priorParameters,
-  RISK_FACTORS,
-  rhythmFromOrderDates,
-  rhythmFromSummary,
-  scoreChurnRisk,
-  typicalOrderGapDays,
-} from '../../../core/churn/risk.ts';
+import { computeModelOutputs } from '../../../core/churn/customer-forecast.ts';
+import { CDNOW_PRIOR_WEEKS, chooseModelParameters, priorParameters } from '../../../core/churn/model-choice.ts';
+import type { OrderRhythm } from '../../../core/churn/order-rhythm.ts';
+import { meanOrderGapDays, rhythmFromOrderDates, rhythmFromSummary, typicalOrderGapDays } from '../../../core/churn/order-rhythm.ts';
+import type { RiskInput } from '../../../core/churn/risk-score.ts';
+import { bandOf, DEFAULT_RISK_CONFIG, MAX_POINTS, RISK_FACTORS, scoreChurnRisk } from '../../../core/churn/risk-score.ts';
 import { createRandom, simulateSummaries } from '../../../core/churn/synthetic.ts';
 
 const now = new Date('2026-06-01T15:00:00Z');

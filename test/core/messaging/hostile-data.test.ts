@@ -2,8 +2,9 @@
 // systems, which take them from anyone. Every shipped template must render them harmlessly, and a
 // link that is not https (a `javascript:` URL above all) must never reach an email.
 import { describe, expect, it } from 'vitest';
+import { assertSafeLinks, safeLink, UnsafeLinkError, unsafeLinks } from '../../../core/messaging/link-safety.ts';
+import { sampleRenderData } from '../../../messaging/render-data.ts';
 import { defaultTemplatesDir, TemplateStore } from '../../../messaging/template-store.ts';
-import { assertSafeLinks, safeLink, templateRenderData, UnsafeLinkError, unsafeLinks } from '../../../messaging/template-validation.ts';
 
 const hostileNames = [
   '<script>alert(1)</script>',
@@ -49,7 +50,7 @@ async function renderAll(hostile: string) {
     const template = await store.get(name);
     // Every engine field present (a survey too), so that every template can render.
     for (const category of ['transactional', 'marketing'] as const) {
-      const data = templateRenderData(template.meta, { survey: 'csat', entity: 'order', category });
+      const data = sampleRenderData(template.meta, { survey: 'csat', entity: 'order', category });
       const customer = data['customer'] as Record<string, unknown>;
       const order = data['order'] as { items: { name: string }[] };
       const hostileData = {
@@ -128,7 +129,7 @@ describe('links in render data', () => {
   it('the data a send gives every shipped template has only https links', async () => {
     for (const name of await store.list()) {
       const template = await store.get(name);
-      expect([name, unsafeLinks(templateRenderData(template.meta, { survey: 'csat', entity: 'order', category: 'marketing' }))]).toEqual([
+      expect([name, unsafeLinks(sampleRenderData(template.meta, { survey: 'csat', entity: 'order', category: 'marketing' }))]).toEqual([
         name,
         [],
       ]);

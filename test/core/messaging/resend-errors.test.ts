@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { batchIdempotencyKey, classifyResendError, resendFailure, retryAfterMillis } from '../../../messaging/resend-transport.ts';
+import { classifyResendError, resendFailure, retryAfterMillis } from '../../../messaging/resend-transport.ts';
 import { PermanentSendError } from '../../../messaging/transport.ts';
 
 const error = (name: string, statusCode: number | null, message = 'reason') => ({ name, statusCode, message });
@@ -69,15 +69,5 @@ describe('the error thrown', () => {
     expect(thrown).toBeInstanceOf(ApplicationFailure);
     expect(thrown).toMatchObject({ type: 'ResendRateLimited', nonRetryable: false, nextRetryDelay: 4000 });
     expect(thrown.details).toEqual([{ providerCode: 'rate_limit_exceeded', statusCode: 429 }]);
-  });
-});
-
-describe('batch idempotency keys', () => {
-  it('depend on the ordered message ids and fit Resend limit of 256 characters', () => {
-    const key = batchIdempotencyKey(['a', 'b']);
-    expect(key).toBe(batchIdempotencyKey(['a', 'b']));
-    expect(key).not.toBe(batchIdempotencyKey(['b', 'a']));
-    expect(key).not.toBe(batchIdempotencyKey(['a', 'b', 'c']));
-    expect(batchIdempotencyKey(Array.from({ length: 100 }, (_, i) => `id-${i}`)).length).toBeLessThanOrEqual(256);
   });
 });

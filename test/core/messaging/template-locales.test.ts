@@ -6,14 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RenderContext } from '../../../core/messaging/render.ts';
+import type { TemplateUse } from '../../../core/messaging/template-variables.ts';
 import { readShippedJourneys } from '../../../journey-store/journey-versions.ts';
+import { sampleRenderData } from '../../../messaging/render-data.ts';
 import { defaultTemplatesDir, localeLookupChain, TemplateStore } from '../../../messaging/template-store.ts';
-import {
-  type TemplateUse,
-  templateRenderData,
-  validateJourneyTemplates,
-  validateTemplate,
-} from '../../../messaging/template-validation.ts';
+import { validateJourneyTemplates, validateTemplate } from '../../../messaging/template-validation.ts';
 
 const shipped = new TemplateStore(defaultTemplatesDir);
 
@@ -57,7 +54,7 @@ describe('the shipped locales', () => {
         if (!mark) throw new Error(`no marks for ${language}`);
         for (const category of ['transactional', 'marketing'] as const) {
           if (template.meta.category === 'marketing' && category === 'transactional') continue;
-          const data = templateRenderData(template.meta, useOf(name, category, language)) as RenderContext;
+          const data = sampleRenderData(template.meta, useOf(name, category, language));
           const email = template.compiled.render(data);
           const where = `${name} (${language}, ${category})`;
           expect([where, email.subject.length > 5]).toEqual([where, true]);
@@ -83,13 +80,11 @@ describe('the shipped locales', () => {
   it('formats money in the customer locale, whatever the variant', async () => {
     const checkin = await shipped.get('checkin', 'fr-CA');
     expect(checkin.variant).toBe('fr');
-    const data = templateRenderData(checkin.meta, useOf('checkin', 'transactional', 'fr-CA')) as RenderContext;
+    const data = sampleRenderData(checkin.meta, useOf('checkin', 'transactional', 'fr-CA'));
     const email = checkin.compiled.render({ ...data, order: { ...(data['order'] as object), total: 1234.5, currency: 'CAD' } });
     expect(email.text).toContain('Total\u00a0: 1\u00a0234,50\u00a0$');
     const german = await shipped.get('checkin', 'de-DE');
-    const germanEmail = german.compiled.render(
-      templateRenderData(german.meta, useOf('checkin', 'transactional', 'de-DE')) as RenderContext,
-    );
+    const germanEmail = german.compiled.render(sampleRenderData(german.meta, useOf('checkin', 'transactional', 'de-DE')));
     expect(germanEmail.text).toContain('Gesamtbetrag: 129,50\u00a0€');
   });
 
@@ -104,13 +99,15 @@ describe('the shipped locales', () => {
         ['nps', nps],
       ] as const) {
         const email = template.compiled.render(
-          templateRenderData(template.meta, { ...useOf('checkin', 'transactional', locale), survey: kind }) as RenderContext,
+          sampleRenderData(template.meta, { ...useOf('checkin', 'transactional', locale), survey: kind }),
         );
         expect(email.html).toContain(question);
         expect(email.text).toContain(question);
         expect(email.text).not.toContain('How happy');
         expect(email.text).not.toContain('How likely');
-        expect(email.text).toContain(kind === 'csat' ? 'https://aftercare.example/s/sample-5' : 'https://aftercare.example/s/sample-10');
+        // One link per answer: the template sample's for CSAT, the engine's own signed ones for NPS (the sample has none).
+        expect(email.text.match(/https:\/\/aftercare\.example\/s\/\S+/g)).toHaveLength(kind === 'csat' ? 5 : 11);
+        if (kind === 'csat') expect(email.text).toContain('https://aftercare.example/s/sample-5');
       }
     }
   });
@@ -124,7 +121,7 @@ describe('the shipped locales', () => {
     } as const;
     for (const language of ['en', 'fr', 'de'] as const) {
       const template = await shipped.get('winback', language);
-      const data = templateRenderData(template.meta, useOf('winback', 'marketing', language)) as RenderContext;
+      const data = sampleRenderData(template.meta, useOf('winback', 'marketing', language));
       const email = template.compiled.render({ ...data, customer: { name: '', email: 'x@example.com', attributes: {} } } as RenderContext);
       expect(email.text.split('\n')[0]).toBe(expected[language]);
       expect(email.subject).toBe(subjects[language]);
@@ -136,7 +133,7 @@ describe('the shipped locales', () => {
     for (const name of await shipped.list()) {
       for (const variant of await shipped.variants(name)) {
         const template = await shipped.get(name, variant);
-        const data = templateRenderData(template.meta, useOf(name, 'marketing', variant)) as RenderContext;
+        const data = sampleRenderData(template.meta, useOf(name, 'marketing', variant));
         const email = template.compiled.render({
           ...data,
           customer: { name: hostile, email: 'x@example.com', attributes: {} },
@@ -210,7 +207,7 @@ describe('choosing a variant', () => {
 
   it('keeps the default files and their partials for a locale without a variant: no French footer on an English email', async () => {
     const template = await shipped.get('winback', 'pt-BR');
-    const data = templateRenderData(template.meta, useOf('winback', 'marketing', 'pt-BR')) as RenderContext;
+    const data = sampleRenderData(template.meta, useOf('winback', 'marketing', 'pt-BR'));
     const email = template.compiled.render(data);
     expect(email.subject).toBe('Ada, it has been a while');
     expect(email.html).toContain('>Unsubscribe</a>');
@@ -260,7 +257,7 @@ describe('variants on disk', () => {
     expect(await store.variants('canadian')).toEqual(['de', 'fr', 'fr-CA']);
     const canadian = await store.get('canadian', 'fr-CA');
     expect(canadian.variant).toBe('fr-CA');
-    const data = templateRenderData(canadian.meta, { ...use, locale: 'fr-CA' }) as RenderContext;
+    const data = sampleRenderData(canadian.meta, { ...use, locale: 'fr-CA' });
     const email = canadian.compiled.render(data);
     expect(email.subject).toBe('Ada, ça fait un bail !');
     expect(email.text).toContain('Pour vous désabonner : https://aftercare.example/u/sample-token'); // text-footer.fr-CA
@@ -268,14 +265,14 @@ describe('variants on disk', () => {
     // A customer in plain fr gets the fr variant and the fr partials, never fr-CA's.
     const french = await store.get('canadian', 'fr');
     expect(french.variant).toBe('fr');
-    const frenchEmail = french.compiled.render(templateRenderData(french.meta, { ...use, locale: 'fr' }) as RenderContext);
+    const frenchEmail = french.compiled.render(sampleRenderData(french.meta, { ...use, locale: 'fr' }));
     expect(frenchEmail.text).toContain('Se désabonner\u00a0: https://aftercare.example/u/sample-token');
     expect(frenchEmail.text).not.toContain('Pour vous désabonner');
     // A template without a fr-CA variant sends its fr one to a fr-CA customer, with the fr partials:
     // partials follow the variant chosen, so one email never mixes two variants.
     const other = await store.get('partial-typo', 'fr-CA');
     expect(other.variant).toBe('fr');
-    const otherEmail = other.compiled.render(templateRenderData(other.meta, { ...use, locale: 'fr-CA' }) as RenderContext);
+    const otherEmail = other.compiled.render(sampleRenderData(other.meta, { ...use, locale: 'fr-CA' }));
     expect(otherEmail.text).toContain('Se désabonner\u00a0: https://aftercare.example/u/sample-token');
   });
 

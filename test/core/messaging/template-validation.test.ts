@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readShippedJourneys } from '../../../journey-store/journey-versions.ts';
+import { sampleRenderData } from '../../../messaging/render-data.ts';
 import { defaultTemplatesDir, TemplateStore } from '../../../messaging/template-store.ts';
-import { templateRenderData, validateJourneyTemplates, validateTemplate } from '../../../messaging/template-validation.ts';
+import { validateJourneyTemplates, validateTemplate } from '../../../messaging/template-validation.ts';
 import { definition } from '../../support/journeys.ts';
 
 let dir: string;
@@ -146,15 +147,15 @@ describe('validateJourneyTemplates', () => {
   });
 });
 
-describe('templateRenderData', () => {
+describe('sampleRenderData', () => {
   it('gives what the send activity gives: no survey without one, no order outside per-order journeys', () => {
     const meta = { category: 'transactional' as const, sample: { survey: { kind: 'csat' }, order: { id: 'x' }, extra: 1 } };
-    const data = templateRenderData(meta, { survey: null, entity: 'customer', category: 'transactional' });
+    const data = sampleRenderData(meta, { survey: null, entity: 'customer', category: 'transactional' });
     expect(data).not.toHaveProperty('survey');
     expect(data).not.toHaveProperty('extra');
     expect(data['order']).toBeNull();
     expect(Object.keys(data).sort()).toEqual(['business', 'category', 'customer', 'links', 'locale', 'order', 'owner', 'timezone']);
-    const withSurvey = templateRenderData(meta, { survey: 'nps', entity: 'order', category: 'marketing' });
+    const withSurvey = sampleRenderData(meta, { survey: 'nps', entity: 'order', category: 'marketing' });
     expect((withSurvey['survey'] as { options: unknown[] }).options).toHaveLength(11);
     expect(withSurvey['category']).toBe('marketing');
     expect((withSurvey['order'] as { id: string }).id).toBe('x');
