@@ -9,7 +9,8 @@ import { createChurnActivities } from './activities/churn-activities.ts';
 import { createInactivityActivities } from './activities/inactivity-activities.ts';
 import { type ActivityConfig, createJourneyActivities } from './activities/journey-activities.ts';
 import type { ChurnScoringConfig } from './churn/scoring.ts';
-import type { EventRouter } from './ingestion/event-router.ts';
+import type { RouteEvents } from './core/routing/ports.ts';
+import { emailTaskQueue } from './core/task-queues.ts';
 import { TemplateStore } from './messaging/template-store.ts';
 import type { EmailTransport } from './messaging/transport.ts';
 import type { Database } from './runtime/database.ts';
@@ -29,15 +30,14 @@ export type AftercareWorkerOptions = {
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
   /** Lets activities that emit events (the inactivity sweep) start journeys. */
-  router?: EventRouter;
+  route?: RouteEvents;
   /** Emails per second across all workers (EMAIL_RATE_LIMIT). */
   emailsPerSecond?: number;
   /** Churn band thresholds and score precedence (CHURN_BAND_THRESHOLDS, CHURN_SCORE_PRECEDENCE). */
   churn?: ChurnScoringConfig;
 };
 
-/** The queue of the send activity: the main queue's name with `-email`, so workflows derive it. */
-export const emailTaskQueue = (taskQueue: string) => `${taskQueue}-email`;
+export { emailTaskQueue };
 
 export const DEFAULT_EMAILS_PER_SECOND = 2;
 
@@ -79,8 +79,8 @@ export function createActivities(options: Omit<AftercareWorkerOptions, 'connecti
       templates: options.templates ?? new TemplateStore(),
       config: options.activityConfig,
     }),
-    ...createInactivityActivities({ db: options.db, router: options.router ?? null }),
-    ...createChurnActivities({ db: options.db, router: options.router ?? null, ...(options.churn ? { config: options.churn } : {}) }),
+    ...createInactivityActivities({ db: options.db, route: options.route ?? null }),
+    ...createChurnActivities({ db: options.db, route: options.route ?? null, ...(options.churn ? { config: options.churn } : {}) }),
   };
 }
 

@@ -10,7 +10,7 @@
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import { fitAndStoreChurnModel, type ScoringModel, type StoredChurnModel } from '../churn/churn-model.ts';
 import { type ChurnScoringConfig, DEFAULT_CHURN_SCORING_CONFIG, scoreAndStore } from '../churn/scoring.ts';
-import type { EventRouter, RoutableEvent } from '../ingestion/event-router.ts';
+import type { RoutableEvent, RouteEvents } from '../core/routing/ports.ts';
 import type { Database } from '../runtime/database.ts';
 
 /** Customers scored (and committed) together inside a page. */
@@ -48,13 +48,13 @@ type PageRow = {
   completedAt: Date | null;
 };
 
-export function createChurnActivities({ db, router, config }: { db: Database; router: EventRouter | null; config?: ChurnScoringConfig }) {
+export function createChurnActivities({ db, route, config }: { db: Database; route: RouteEvents | null; config?: ChurnScoringConfig }) {
   const scoring = config ?? DEFAULT_CHURN_SCORING_CONFIG;
 
-  async function route(events: RoutableEvent[]): Promise<void> {
-    if (!router || events.length === 0) return;
+  async function routeNew(events: RoutableEvent[]): Promise<void> {
+    if (!route || events.length === 0) return;
     try {
-      await router.route(events);
+      await route(events);
     } catch (error) {
       // Stored with the scores: the worker's sweeper routes them once Temporal answers again.
       log.warn('band changes left to the event sweeper', { error: (error as Error).message, events: events.length });
@@ -119,7 +119,7 @@ export function createChurnActivities({ db, router, config }: { db: Database; ro
         cursor = last.id;
         remaining -= batch.length;
         heartbeat({ cursor });
-        await route(result.events);
+        await routeNew(result.events);
       }
       const [done] = await db.$queryRaw<PageRow[]>`
         UPDATE "ChurnScoringPage" SET "completedAt" = (now() AT TIME ZONE 'UTC')

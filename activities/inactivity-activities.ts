@@ -5,7 +5,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { Duration } from 'luxon';
 import type { Trigger } from '../core/journey/definition.ts';
-import type { EventRouter } from '../ingestion/event-router.ts';
+import type { RouteEvents } from '../core/routing/ports.ts';
 import { emitInternalEvent } from '../ingestion/internal-events.ts';
 import { activeJourneys } from '../journey-store/journey-versions.ts';
 import type { Database } from '../runtime/database.ts';
@@ -18,7 +18,7 @@ const DAY_MS = 86_400_000;
 
 type InactivityTrigger = Extract<Trigger, { inactivity: unknown }>['inactivity'];
 
-export function createInactivityActivities({ db, router }: { db: Database; router: EventRouter | null }) {
+export function createInactivityActivities({ db, route }: { db: Database; route: RouteEvents | null }) {
   return {
     /** One page of one inactivity journey; returns where the next page starts. */
     async sweepInactivityPage(input: { page: SweepPage; at: number }): Promise<SweepPageResult> {
@@ -47,7 +47,7 @@ export function createInactivityActivities({ db, router }: { db: Database; route
               ORDER BY "id" LIMIT ${PAGE_SIZE}`;
       let emitted = 0;
       for (const row of rows) {
-        const created = await emitInternalEvent(db, router, {
+        const created = await emitInternalEvent(db, route, {
           id: `customer.inactive:${journey.key}:${row.id}:${row.lastOrderAt.toISOString()}`,
           type: 'customer.inactive',
           customerRowId: row.id,

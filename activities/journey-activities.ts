@@ -1,15 +1,18 @@
 // Activities of the journey workflow. Each one is safe to run twice: its writes are keyed by
 // uniqueness in the database (workflow id, enrollment + seq, enrollment + step), and the email
 // provider dedupes on the message id.
+
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { JourneyDefinition } from '../core/journey/definition.ts';
+import { asChurnBand } from '../core/journey/definition.ts';
 import type { CustomerFacts, Outcome, SendOutcome, StepLogEntry } from '../core/journey/interpreter.ts';
+import { listUnsubscribeHeaders } from '../core/messaging/unsubscribe-links.ts';
 import { decideSend, defaultPolicies, type SendPolicies } from '../core/policy/send-policy.ts';
+import { capHistory } from '../messaging/cap-history.ts';
 import { renderData } from '../messaging/render-data.ts';
 import type { TemplateStore } from '../messaging/template-store.ts';
 import { type EmailTransport, PermanentSendError } from '../messaging/transport.ts';
-import { listUnsubscribeHeaders } from '../messaging/unsubscribe.ts';
 import type { Database, Prisma } from '../runtime/database.ts';
 
 export type ActivityConfig = {
@@ -65,10 +68,6 @@ export type SendJourneyMessageInput = {
   at: number;
 };
 export type SendResult = { outcome: SendOutcome; messageId: string | null; reason?: string; until?: number };
-
-/** The longest cap window: history further back never matters. */
-const HISTORY_WINDOW_MS = 8 * 24 * 60 * 60 * 1000;
-const countedStatuses = ['pending', 'sent', 'delivered', 'delayed', 'bounced', 'complained'] as const;
 
 const finalOutcome: Record<string, SendResult['outcome'] | undefined> = {
   sent: 'sent',
@@ -192,15 +191,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
           let status: 'pending' | 'skipped' = skipReason ? 'skipped' : 'pending';
           let reason = skipReason;
           if (!skipReason) {
-            const history = await tx.message.findMany({
-              where: {
-                customerId: customer.id,
-                category: 'marketing',
-                status: { in: [...countedStatuses] },
-                createdAt: { gte: new Date(input.at - HISTORY_WINDOW_MS) },
-              },
-              select: { sentAt: true, createdAt: true },
-            });
+            const history = await capHistory(tx, customer.id, input.at, { policies });
             const decision = decideSend({
               at: input.at,
               zone: timezone,
@@ -208,7 +199,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
               category,
               priority: input.priority,
               // Every message already sent or being sent counts, whatever its priority.
-              history: history.map((row) => ({ at: (row.sentAt ?? row.createdAt).getTime(), priority: 100 })),
+              history: history.map((at) => ({ at, priority: 100 })),
               policies,
             });
             if (decision.kind === 'defer') return { deferred: decision };
@@ -281,7 +272,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
       const { customer } = enrollment;
       const band = customer.churnScore?.band;
       return {
-        churnBand: band === 'low' || band === 'medium' || band === 'high' ? band : null,
+        churnBand: asChurnBand(band),
         attributes: (customer.attributes ?? {}) as Record<string, unknown>,
         tags: customer.tags,
       };

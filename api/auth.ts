@@ -1,8 +1,8 @@
 // Bearer API keys for /v1. Keys are looked up by hash; a short cache keeps the lookup off the hot path
 // while a revoked key stops working within the cache's lifetime.
 import type { FastifyRequest } from 'fastify';
-import { hashApiKey } from '../runtime/api-keys.ts';
 import type { Database } from '../runtime/database.ts';
+import { hashApiKey } from './api-keys.ts';
 import { HttpError } from './errors.ts';
 
 const CACHE_MS = 30_000;

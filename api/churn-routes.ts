@@ -1,12 +1,12 @@
-// /v1/churn: run the churn scoring now (churn/recompute.ts, shared with `aftercare churn recompute`),
+// /v1/churn: run the churn scoring now (workflow-client/churn-recompute.ts, shared with `aftercare churn recompute`),
 // and the model the scores are computed with.
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { latestChurnModel } from '../churn/churn-model.ts';
-import { startChurnRecompute } from '../churn/recompute.ts';
 import { errorResponseSchema } from '../core/events/event-documentation.ts';
 import type { Database } from '../runtime/database.ts';
+import { startChurnRecompute } from '../workflow-client/churn-recompute.ts';
 import { HttpError } from './errors.ts';
 
 export type ChurnRoutesDeps = {

@@ -1,29 +1,27 @@
 // /v1/journeys: list, create, read, publish versions, pause/resume/archive, simulate, and stats.
 // Definitions arrive as JSON or as YAML text (Content-Type application/yaml or text/yaml). They are
 // validated as a whole, so a refused definition answers every problem at once with its path, and
-// nothing is stored. The simulation pieces (customer, future events, answers) are exported for the
-// CLI, so `aftercare journeys simulate` and the API read a scenario the same way.
+// nothing is stored. Definition checks live in journey-store/definition-checks.ts, and simulation
+// scenarios in core/journey/simulation-scenarios.ts, shared with `aftercare journeys simulate`.
 import type { Client } from '@temporalio/client';
 import type { FastifyReply, FastifySchemaCompiler } from 'fastify';
 import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { errorResponseSchema } from '../core/events/event-documentation.ts';
+import { type DefinitionError, type JourneyDefinition, journeyDefinitionSchema, journeyJsonSchema } from '../core/journey/definition.ts';
 import {
-  type DefinitionError,
-  type JourneyDefinition,
-  type JourneyEventType,
-  journeyDefinitionSchema,
-  journeyEventTypes,
-  journeyJsonSchema,
-  validateJourneyDefinition,
-} from '../core/journey/definition.ts';
-import { type SimulationInput, type SimulationResult, simulate } from '../core/journey/simulator.ts';
-import { addDuration, localIso } from '../core/time/local-time.ts';
-import { isIanaTimeZone } from '../core/time/zones.ts';
+  isoInstant,
+  presentSimulation,
+  runSimulation,
+  simulatedEventsSchema,
+  simulationCustomerSchema,
+  simulationDaysSchema,
+  surveyAnswersSchema,
+} from '../core/journey/simulation-scenarios.ts';
+import { checkDefinition, type DefinitionCheck, describeDefinitionErrors, readDefinitionText } from '../journey-store/definition-checks.ts';
 import { publishJourney } from '../journey-store/journey-versions.ts';
+import { resolveSimulationCustomer, SimulationCustomerNotFoundError } from '../journey-store/simulation-customers.ts';
 import { TemplateStore } from '../messaging/template-store.ts';
-import { validateJourneyTemplates } from '../messaging/template-validation.ts';
 import type { Database } from '../runtime/database.ts';
 import { HttpError } from './errors.ts';
 
@@ -37,209 +35,6 @@ export type JourneysRoutesDeps = {
   /** The time zone of customers who have none (DEFAULT_TIMEZONE; default UTC). */
   defaultTimezone?: string;
 };
-
-// ---- definitions: parsing and validation shared by create, publish and simulate -----------------
-
-export type DefinitionCheck = { ok: true; definition: JourneyDefinition } | { ok: false; errors: DefinitionError[] };
-
-/** `steps[3].wait.duration must be ...` or `steps[3].branch.when.scor: unknown field 'scor'`. */
-export function describeDefinitionError(error: DefinitionError): string {
-  return /^(must|is|are|goes|repeats|includes|has|needs)\b/.test(error.message)
-    ? `${error.path} ${error.message}`
-    : `${error.path}: ${error.message}`;
-}
-
-/** One sentence for all the errors: the first in full, and how many more (with their paths). */
-export function describeDefinitionErrors(errors: DefinitionError[]): string {
-  const [first, ...rest] = errors;
-  if (!first) return 'The definition is invalid.';
-  const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map(describeDefinitionError).join('; ')})` : '';
-  return `${describeDefinitionError(first)}${more}`;
-}
-
-/** A YAML (or JSON, which is YAML) text, or an already parsed value, to a raw definition. */
-export function readDefinitionText(text: string): { ok: true; raw: unknown } | { ok: false; errors: DefinitionError[] } {
-  try {
-    return { ok: true, raw: parseYaml(text) };
-  } catch (error) {
-    const message = ((error as Error).message.split('\n')[0] ?? 'cannot be parsed').replace(/:$/, '');
-    return { ok: false, errors: [{ path: '(body)', message: `is not valid YAML or JSON: ${message}` }] };
-  }
-}
-
-const isUnknownField = (error: DefinitionError) => error.message.startsWith('unknown field');
-
-/** The schema's checks, and that every template a send step names exists: all problems at once. */
-export async function checkDefinition(raw: unknown, templates: TemplateStore): Promise<DefinitionCheck> {
-  const result = validateJourneyDefinition(raw);
-  const known = new Set(await templates.list());
-  // Read from the raw steps, so that a missing template is reported beside the schema's errors.
-  const rawSteps =
-    raw !== null && typeof raw === 'object' && Array.isArray((raw as { steps?: unknown }).steps) ? (raw as { steps: unknown[] }).steps : [];
-  const templateErrors: DefinitionError[] = [];
-  rawSteps.forEach((step, index) => {
-    const template = (step as { send?: { template?: unknown } } | null)?.send?.template;
-    if (typeof template === 'string' && /^[a-z0-9][a-z0-9-_]*$/.test(template) && !known.has(template)) {
-      templateErrors.push({ path: `steps[${index}].send.template`, message: `no template named '${template}'` });
-    }
-  });
-  if (result.ok && templateErrors.length === 0) {
-    // Every template renders, in every language variant, with the data this journey will give it:
-    // a misspelt variable fails here, at publish time, never at send time.
-    const problems = await validateJourneyTemplates(result.definition, templates);
-    return problems.length === 0 ? result : { ok: false, errors: problems };
-  }
-  const errors = [...(result.ok ? [] : result.errors), ...templateErrors];
-  // An unknown field is usually a typo, and explains the missing field reported beside it: it goes first.
-  return { ok: false, errors: errors.sort((a, b) => Number(isUnknownField(b)) - Number(isUnknownField(a))) };
-}
-
-// ---- simulation scenarios: shared with the CLI -------------------------------------------------
-
-const isoInstant = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time with an offset, e.g. 2026-11-23T10:00:00+01:00' });
-const isoDuration = z.string().regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/, {
-  error: 'must be an ISO-8601 duration such as P3D or PT12H',
-});
-const timezone = z.string().refine(isIanaTimeZone, { error: 'must be an IANA time zone such as Europe/Paris' });
-
-export const simulationCustomerSchema = z
-  .strictObject({
-    customerId: z.string().min(1).optional().describe("A stored customer (the business's own id): their profile, band and recent messages"),
-    timezone: timezone.optional(),
-    consent: z.record(z.string(), z.unknown()).optional().describe('Consent by purpose, e.g. { "marketing": true }'),
-    churnBand: z.enum(['low', 'medium', 'high']).nullable().optional(),
-    attributes: z.record(z.string(), z.unknown()).optional(),
-    tags: z.array(z.string()).optional(),
-    suppressed: z.boolean().optional().describe('Unsubscribed, bounced or complained: nothing is sent'),
-    messageHistory: z.array(isoInstant).max(100).optional().describe('Marketing emails already received, for the frequency cap'),
-  })
-  .refine((customer) => customer.customerId !== undefined || customer.timezone !== undefined, {
-    error: 'needs a timezone (a profile) or a customerId (a stored customer)',
-    path: ['timezone'],
-  })
-  .describe('A customer profile, or a stored customer by id; fields given beside customerId override the stored ones');
-export type SimulationCustomer = z.output<typeof simulationCustomerSchema>;
-
-export const simulatedEventSchema = z
-  .strictObject({
-    offset: isoDuration.optional().describe('When, after the start (calendar-aware in the customer time zone)'),
-    at: isoInstant.optional().describe('When, as an instant'),
-    type: z.enum(journeyEventTypes as unknown as [JourneyEventType, ...JourneyEventType[]], {
-      error: `must be one of ${journeyEventTypes.join(', ')}`,
-    }),
-    properties: z.record(z.string(), z.unknown()).optional(),
-  })
-  .refine((event) => (event.offset === undefined) !== (event.at === undefined), {
-    error: 'needs exactly one of offset (an ISO duration after the start) or at (an instant)',
-    path: ['offset'],
-  });
-export type SimulatedEventSpec = z.output<typeof simulatedEventSchema>;
-
-export const simulatedEventsSchema = z.array(simulatedEventSchema).max(1000);
-export const surveyAnswersSchema = z
-  .record(z.string(), z.number().int().min(0).max(10))
-  .describe('Survey answers by send step id, given an hour after the send');
-export const simulationDaysSchema = z.number().int().min(1).max(365);
-
-/** A customer as the simulator takes it, after any stored profile was loaded. */
-export type ResolvedCustomer = {
-  customerId: string | null;
-  timezone: string;
-  consent: Record<string, unknown>;
-  churnBand: 'low' | 'medium' | 'high' | null;
-  attributes: Record<string, unknown>;
-  tags: string[];
-  suppressed: boolean;
-  messageHistory: number[];
-};
-
-export function customerFromProfile(customer: SimulationCustomer, defaultTimezone = 'UTC'): ResolvedCustomer {
-  return {
-    customerId: null,
-    timezone: customer.timezone ?? defaultTimezone,
-    consent: customer.consent ?? {},
-    churnBand: customer.churnBand ?? null,
-    attributes: customer.attributes ?? {},
-    tags: customer.tags ?? [],
-    suppressed: customer.suppressed ?? false,
-    messageHistory: (customer.messageHistory ?? []).map((at) => Date.parse(at)),
-  };
-}
-
-export function runSimulation(options: {
-  definition: JourneyDefinition;
-  customer: ResolvedCustomer;
-  start: number;
-  days: number;
-  events?: SimulatedEventSpec[];
-  surveyAnswers?: Record<string, number>;
-  group?: 'treatment' | 'control';
-}): SimulationResult {
-  const { customer, start } = options;
-  const input: SimulationInput = {
-    definition: options.definition,
-    customer: {
-      timezone: customer.timezone,
-      consent: customer.consent,
-      churnBand: customer.churnBand,
-      attributes: customer.attributes,
-      tags: customer.tags,
-      suppressed: customer.suppressed,
-    },
-    start,
-    days: options.days,
-    group: options.group ?? 'treatment',
-    events: (options.events ?? []).map((event, index) => ({
-      id: `sim-${index}`,
-      type: event.type,
-      at: event.at !== undefined ? Date.parse(event.at) : addDuration(start, event.offset as string, customer.timezone),
-      properties: event.properties ?? {},
-    })),
-    surveyAnswers: options.surveyAnswers ?? {},
-    messageHistory: customer.messageHistory,
-  };
-  return simulate(input);
-}
-
-const iso = (at: number) => new Date(at).toISOString();
-
-/** The simulator's result as the API and `--json` show it. */
-export function presentSimulation(result: SimulationResult, customer: ResolvedCustomer, start: number, days: number) {
-  const end = result.timeline.find((entry) => entry.stepId === '(end)');
-  return {
-    customer: {
-      customerId: customer.customerId,
-      timezone: customer.timezone,
-      consent: customer.consent,
-      churnBand: customer.churnBand,
-      attributes: customer.attributes,
-      tags: customer.tags,
-      suppressed: customer.suppressed,
-      messageHistory: customer.messageHistory.map(iso),
-    },
-    start: iso(start),
-    startLocal: localIso(start, customer.timezone),
-    until: iso(start + days * 86_400_000),
-    outcome: result.outcome,
-    endedAt: result.endedAt === null ? null : iso(result.endedAt),
-    endedAtLocal: result.endedAt === null ? null : localIso(result.endedAt, customer.timezone),
-    endReason: typeof end?.detail?.reason === 'string' ? end.detail.reason : null,
-    messages: result.sent.map((message) => ({
-      step: message.stepId,
-      template: message.template,
-      at: iso(message.at),
-      local: message.local,
-    })),
-    timeline: result.timeline.map((entry) => ({
-      at: iso(entry.at),
-      local: entry.local,
-      step: entry.stepId,
-      kind: entry.kind,
-      status: entry.status,
-      ...(entry.detail ? { detail: entry.detail } : {}),
-    })),
-  };
-}
 
 // ---- response shapes ----------------------------------------------------------------------------
 
@@ -383,7 +178,6 @@ function bodyLeftToHandler<T>(route: Parameters<FastifySchemaCompiler<T>>[0]): R
 }
 
 const isUniqueViolation = (error: unknown) => (error as { code?: unknown })?.code === 'P2002';
-const HISTORY_WINDOW_MS = 8 * 86_400_000;
 
 export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod =>
   async function routes(app) {
@@ -642,7 +436,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
             );
           }
           // Loaded here: the Temporal client stays out of the modules the CLI imports from this file.
-          const { controlJourney, JourneyNotFoundError, JourneyStateError } = await import('../journey-store/journey-control.ts');
+          const { controlJourney, JourneyNotFoundError, JourneyStateError } = await import('../workflow-client/journey-control.ts');
           try {
             const result = await controlJourney(db, deps.temporal, key, action);
             return { key, status: result.status as 'active' | 'paused' | 'archived', signalled: result.signalled };
@@ -693,7 +487,10 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
           version = row.version;
         }
         const start = body.start !== undefined ? Date.parse(body.start) : Date.now();
-        const customer = await resolveCustomer(db, body.customer, start, defaultTimezone);
+        const customer = await resolveSimulationCustomer(db, body.customer, start, defaultTimezone).catch((error: unknown) => {
+          if (error instanceof SimulationCustomerNotFoundError) throw new HttpError(404, 'not_found', error.message, 'customer.customerId');
+          throw error;
+        });
         const result = runSimulation({
           definition,
           customer,
@@ -731,37 +528,3 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
       },
     );
   };
-
-/** A profile from the request, or a stored customer's (overridden by what the request gives). */
-async function resolveCustomer(db: Database, given: SimulationCustomer, start: number, defaultTimezone: string): Promise<ResolvedCustomer> {
-  if (given.customerId === undefined) return customerFromProfile(given, defaultTimezone);
-  const customer =
-    (await db.customer.findUnique({ where: { externalId: given.customerId }, include: { churnScore: true } })) ??
-    (await db.customer.findUnique({ where: { id: given.customerId }, include: { churnScore: true } }).catch(() => null));
-  if (!customer) throw new HttpError(404, 'not_found', `No customer with id '${given.customerId}'.`, 'customer.customerId');
-  const [suppression, recent] = await Promise.all([
-    customer.email ? db.suppression.findFirst({ where: { email: customer.email.toLowerCase() } }) : null,
-    db.message.findMany({
-      where: {
-        customerId: customer.id,
-        category: 'marketing',
-        status: { in: ['pending', 'sent', 'delivered', 'delayed', 'bounced', 'complained'] },
-        createdAt: { gte: new Date(start - HISTORY_WINDOW_MS), lte: new Date(start) },
-      },
-      select: { sentAt: true, createdAt: true },
-    }),
-  ]);
-  const band = customer.churnScore?.band;
-  return {
-    customerId: customer.externalId,
-    timezone: given.timezone ?? customer.timezone ?? defaultTimezone,
-    consent: given.consent ?? (customer.consent as Record<string, unknown>),
-    churnBand: given.churnBand !== undefined ? given.churnBand : band === 'low' || band === 'medium' || band === 'high' ? band : null,
-    attributes: given.attributes ?? (customer.attributes as Record<string, unknown>),
-    tags: given.tags ?? customer.tags,
-    suppressed: given.suppressed ?? suppression !== null,
-    messageHistory: given.messageHistory
-      ? given.messageHistory.map((at) => Date.parse(at))
-      : recent.map((message) => (message.sentAt ?? message.createdAt).getTime()),
-  };
-}

@@ -16,8 +16,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { verifyToken } from '../core/messaging/tokens.ts';
-import type { EventRouter } from '../ingestion/event-router.ts';
+import { customerIdFromToken } from '../core/messaging/unsubscribe-links.ts';
+import type { RouteEvents } from '../core/routing/ports.ts';
+import { routeStoredEvent } from '../ingestion/internal-events.ts';
 import { recordSurveyAnswer } from '../ingestion/survey-answers.ts';
+import { unsubscribeCustomer, unsubscribeStatus } from '../ingestion/unsubscribe.ts';
 import {
   processResendWebhook,
   type ResendWebhookOutcome,
@@ -25,14 +28,13 @@ import {
   WebhookPayloadError,
   WebhookSignatureError,
 } from '../messaging/resend-webhooks.ts';
-import { customerIdFromToken, routeStoredEvent, unsubscribeCustomer, unsubscribeStatus } from '../messaging/unsubscribe.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { errorBody } from './errors.ts';
 
 export type PublicRouteDeps = {
   db: Database;
-  router: EventRouter | null;
+  route: RouteEvents | null;
   logger: Logger;
   /** AFTERCARE_SECRET: checks link tokens. Unset: the link routes answer 503. */
   secret: string | undefined;
@@ -195,7 +197,7 @@ export const publicRoutes = (deps: PublicRouteDeps): FastifyPluginAsyncZod =>
         if (!customerId) return invalidLink(reply);
         const oneClick = formFields(request)['List-Unsubscribe'] === 'One-Click';
         const result = await unsubscribeCustomer(
-          { db: deps.db, router: deps.router, logger: deps.logger },
+          { db: deps.db, route: deps.route, logger: deps.logger },
           { customerId, at: new Date(), source: oneClick ? 'one-click' : 'link' },
         );
         if (result.status === 'unknown_customer') {
@@ -217,7 +219,7 @@ export const publicRoutes = (deps: PublicRouteDeps): FastifyPluginAsyncZod =>
           return sendPage(reply, 404, 'We could not find this survey', p('It may have been withdrawn. Thank you all the same.'));
         }
         if (result.status === 'invalid_score') return invalidLink(reply);
-        await routeStoredEvent({ db: deps.db, router: deps.router, logger: deps.logger }, `survey.answered:${messageId}`);
+        await routeStoredEvent({ db: deps.db, route: deps.route, logger: deps.logger }, `survey.answered:${messageId}`);
         let commented = false;
         if (comment && result.status === 'already_answered') {
           // The comment form of the thank-you page posts after the answer was recorded: keep the first comment.

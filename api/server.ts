@@ -10,7 +10,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { EventRouter } from '../ingestion/event-router.ts';
+import type { RouteEvents } from '../core/routing/ports.ts';
 import { TemplateStore } from '../messaging/template-store.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -25,7 +25,7 @@ import { templatesRoutes } from './templates-routes.ts';
 export type ApiDeps = {
   db: Database;
   temporal: Client | null;
-  router: EventRouter | null;
+  route: RouteEvents | null;
   logger: Logger;
   publicUrl: string;
   /** Checks the tokens of links in emails (AFTERCARE_SECRET); unset: /u and /s answer 503. */
@@ -97,7 +97,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', requireApiKey);
-      await v1.register(eventsRoutes({ db: deps.db, router: deps.router, logger: deps.logger }));
+      await v1.register(eventsRoutes({ db: deps.db, route: deps.route, logger: deps.logger }));
       await v1.register(
         journeysRoutes({
           db: deps.db,
@@ -126,7 +126,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   await app.register(
     publicRoutes({
       db: deps.db,
-      router: deps.router,
+      route: deps.route,
       logger: deps.logger,
       secret: deps.secret,
       resendWebhookSecret: deps.resendWebhookSecret,

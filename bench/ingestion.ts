@@ -5,8 +5,8 @@
 
 import pg from 'pg';
 import { pino } from 'pino';
+import { registerApiKey } from '../api/api-keys.ts';
 import { buildApiServer } from '../api/server.ts';
-import { registerApiKey } from '../runtime/api-keys.ts';
 import { createDatabase } from '../runtime/database.ts';
 import { createBenchDatabase } from './bench-database.ts';
 import { fmt, runConcurrently, summarize } from './stats.ts';
@@ -53,7 +53,7 @@ export async function benchIngestion(): Promise<Record<string, number>> {
     const app = await buildApiServer({
       db,
       temporal: null,
-      router: null,
+      route: null,
       logger: pino({ level: 'silent' }),
       publicUrl: 'http://localhost',
     });

@@ -15,6 +15,7 @@ import { OutboxTransport } from '../messaging/outbox-transport.ts';
 import { createDatabase } from '../runtime/database.ts';
 import { startEmbeddedTemporal } from '../runtime/embedded-temporal.ts';
 import { createActivities } from '../worker.ts';
+import { temporalJourneyDispatcher } from '../workflow-client/journey-dispatcher.ts';
 import { createBenchDatabase } from './bench-database.ts';
 import { fmt } from './stats.ts';
 
@@ -41,7 +42,7 @@ export async function benchJourneys(): Promise<Record<string, number>> {
   const taskQueue = `bench-${Date.now()}`;
   try {
     await publishShippedJourneys(db);
-    const router = new EventRouter(db, client, taskQueue);
+    const router = new EventRouter(db, temporalJourneyDispatcher(client, taskQueue));
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue,
@@ -83,7 +84,8 @@ export async function benchJourneys(): Promise<Record<string, number>> {
       let next = 0;
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
-          while (next < batches.length) await ingestEvents({ db, router, logger: pino({ level: 'silent' }) }, batches[next++] as unknown[]);
+          while (next < batches.length)
+            await ingestEvents({ db, route: router.routeEvents, logger: pino({ level: 'silent' }) }, batches[next++] as unknown[]);
         }),
       );
       await waitFor(async () => (await db.enrollmentStep.count({ where: { stepId: 'wait-for-delivery', status: 'waiting' } })) >= JOURNEYS);

@@ -1,6 +1,8 @@
-// `npm run bench`: every benchmark prints its figures beside a baseline measured in the same run, as
-// a ratio, so results compare across machines. Figures are also written to bench-results.json.
+// `npm run bench [-- --only a,b]` (also `npx aftercare bench`, which runs this file): every benchmark
+// prints its figures beside a baseline measured in the same run, as a ratio, so results compare across
+// machines. Figures are also written to bench-results.json.
 import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchChurn } from './churn.ts';
 import { benchIngestion } from './ingestion.ts';
@@ -16,7 +18,7 @@ const benchmarks: Record<string, () => Promise<Record<string, number>>> = {
   startup: benchStartup,
 };
 
-export async function runBenchmarks(options: { only?: string[] } = {}): Promise<void> {
+async function runBenchmarks(options: { only?: string[] } = {}): Promise<void> {
   // Worker and bundler chatter would bury the figures.
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   const names = options.only ?? Object.keys(benchmarks);
@@ -28,4 +30,13 @@ export async function runBenchmarks(options: { only?: string[] } = {}): Promise<
     console.log('');
   }
   await writeFile('bench-results.json', `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
+}
+
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+try {
+  await runBenchmarks({ ...(values.only ? { only: values.only.split(',').map((name) => name.trim()) } : {}) });
+  process.exit(0);
+} catch (error) {
+  process.stderr.write(`bench: ${(error as Error).message}\n`);
+  process.exit(1);
 }

@@ -4,15 +4,10 @@
 // is routed with the batch. It runs as part of routing: routing that fails (and is retried by the
 // sweeper) refreshes again, harmlessly. A refresh that fails is reported and skipped, so that it never
 // holds up journeys; the nightly run rescores everyone anyway.
-import type { RoutableEvent } from '../ingestion/event-router.ts';
+import type { ChurnRefresher } from '../core/routing/ports.ts';
 import type { Database } from '../runtime/database.ts';
 import { latestChurnModel, priorScoringModel } from './churn-model.ts';
 import { type ChurnScoringConfig, DEFAULT_CHURN_SCORING_CONFIG, scoreAndStore } from './scoring.ts';
-
-export type ChurnRefresher = {
-  /** Rescores the customers of the batch's `order.placed` events; returns the band-change events stored. */
-  refresh(events: readonly RoutableEvent[]): Promise<RoutableEvent[]>;
-};
 
 export function createChurnRefresher(
   db: Database,

@@ -17,7 +17,7 @@
 import { computeModelOutputs } from '../core/churn/customer-forecast.ts';
 import type { RiskConfig, RiskScore } from '../core/churn/risk-score.ts';
 import { DEFAULT_RISK_CONFIG, scoreChurnRisk } from '../core/churn/risk-score.ts';
-import type { RoutableEvent } from '../ingestion/event-router.ts';
+import type { RoutableEvent } from '../core/routing/ports.ts';
 import type { Database } from '../runtime/database.ts';
 import type { ScoringModel } from './churn-model.ts';
 import { type CustomerSignals, loadCustomerSignals } from './customer-signals.ts';

@@ -89,7 +89,7 @@ export function registerChurnCommands(program: Command, hooks: ChurnCommandHooks
         import('../runtime/config.ts'),
         import('./engine-connection.ts'),
         import('@temporalio/client'),
-        import('../churn/recompute.ts'),
+        import('../workflow-client/churn-recompute.ts'),
       ]);
       const config = loadConfig(process.env);
       const address = await temporalAddressFor(config);

@@ -176,7 +176,7 @@ async function readInput(file: string, what: string, hooks: JourneysCommandHooks
 /** Reads, parses and checks a definition file (schema and templates); bad input is one sentence. */
 async function loadDefinition(file: string, hooks: JourneysCommandHooks): Promise<JourneyDefinition> {
   const text = await readInput(file, 'journey file', hooks);
-  const { checkDefinition, describeDefinitionErrors } = await import('../api/journeys-routes.ts');
+  const { checkDefinition, describeDefinitionErrors } = await import('../journey-store/definition-checks.ts');
   const { TemplateStore } = await import('../messaging/template-store.ts');
   let raw: unknown;
   try {
@@ -216,7 +216,7 @@ async function readOption<T extends z.ZodType>(name: string, value: string, sche
 
 async function simulateCommand(file: string, options: SimulateOptions, hooks: JourneysCommandHooks): Promise<void> {
   const definition = await loadDefinition(file, hooks);
-  const routes = await import('../api/journeys-routes.ts');
+  const routes = await import('../core/journey/simulation-scenarios.ts');
   const { loadConfig } = await import('../runtime/config.ts');
   const { DateTime } = await import('luxon');
 

@@ -3,37 +3,26 @@
 // goals act on it. Routing happens after the events are committed; an event whose routing did not
 // finish keeps `routedAt` empty and is routed again by the sweeper, and the workflow ignores an event
 // id it has already seen, so routing twice is harmless.
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { ChurnRefresher } from '../churn/refresh.ts';
-import { type CustomerSnapshot, entityKeyFor, eventTriggers, ineligibility, reentry } from '../core/journey/enrollment-rules.ts';
+import { asChurnBand } from '../core/journey/definition.ts';
+import {
+  type CustomerSnapshot,
+  entityKeyFor,
+  eventConcernsEnrollment,
+  eventTriggers,
+  ineligibility,
+  reentry,
+} from '../core/journey/enrollment-rules.ts';
 import type { JourneyEventInput } from '../core/journey/interpreter.ts';
 import { assignGroup } from '../core/policy/holdout.ts';
+import type { ChurnRefresher, JourneyDispatcher, RoutableEvent, RouteEvents } from '../core/routing/ports.ts';
 import { activeJourneys } from '../journey-store/journey-versions.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { type JourneyWorkflowInput, journeyWorkflow } from '../workflows/journey.ts';
-import { journeyEventSignal } from '../workflows/signals.ts';
-
-export type RoutableEvent = {
-  id: string;
-  type: string;
-  customerId: string;
-  customerRowId: string;
-  occurredAt: Date;
-  properties: Record<string, unknown>;
-};
-
-export { entityKeyFor };
-
-/** The workflow id of a once-per-entity enrollment (the default re-entry policy). */
-export const journeyWorkflowId = (journeyKey: string, customerExternalId: string, entityKey: string) =>
-  `journey/${journeyKey}/${customerExternalId}/${entityKey}`;
 
 export class EventRouter {
   constructor(
     private readonly db: Database,
-    private readonly client: Client,
-    private readonly taskQueue: string,
+    private readonly dispatcher: JourneyDispatcher,
     private readonly options: {
       defaultTimezone?: string;
       historyLimit?: number;
@@ -42,6 +31,9 @@ export class EventRouter {
       logger?: Logger;
     } = {},
   ) {}
+
+  /** `route` as a plain function, for the modules that only hand events on. */
+  readonly routeEvents: RouteEvents = (events) => this.route(events);
 
   async route(events: RoutableEvent[]): Promise<void> {
     if (events.length === 0) return;
@@ -88,7 +80,7 @@ export class EventRouter {
         if (runningHere) {
           // The same entity again: the running enrollment hears about it.
           signalled.add(runningHere.workflowId);
-          await this.signal(runningHere.workflowId, signal);
+          await this.dispatcher.signal(runningHere.workflowId, signal);
           continue;
         }
         const decision = reentry(
@@ -101,7 +93,7 @@ export class EventRouter {
         );
         if (!decision.allowed) continue;
         signalled.add(decision.workflowId);
-        await this.startOrSignal(decision.workflowId, signal, {
+        await this.dispatcher.startOrSignal(decision.workflowId, signal, {
           journeyKey: journey.key,
           version: journey.version,
           customerId: event.customerRowId,
@@ -113,39 +105,13 @@ export class EventRouter {
       }
       for (const enrollment of running) {
         if (enrollment.customerId !== event.customerRowId || signalled.has(enrollment.workflowId)) continue;
-        const [entity, value] = enrollment.entityKey.split(/:(.*)/s);
-        const property = entity === 'order' ? 'orderId' : entity === 'ticket' ? 'ticketId' : null;
-        if (property && event.properties[property] !== undefined && event.properties[property] !== value) continue;
-        await this.signal(enrollment.workflowId, signal);
+        if (!eventConcernsEnrollment(enrollment.entityKey, event.properties)) continue;
+        await this.dispatcher.signal(enrollment.workflowId, signal);
       }
     }
     const routed = events.filter((event) => customerById.has(event.customerRowId)).map((event) => event.id);
     if (routed.length > 0) await this.db.event.updateMany({ where: { id: { in: routed } }, data: { routedAt: new Date() } });
     if (bandChanges.length > 0) await this.route(bandChanges);
-  }
-
-  private async startOrSignal(workflowId: string, signal: JourneyEventInput, input: JourneyWorkflowInput): Promise<void> {
-    try {
-      await this.client.workflow.signalWithStart(journeyWorkflow, {
-        workflowId,
-        taskQueue: this.taskQueue,
-        args: [input],
-        signal: journeyEventSignal,
-        signalArgs: [signal],
-        // The id already encodes the re-entry policy: an id that ran once never runs again.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-  }
-
-  private async signal(workflowId: string, signal: JourneyEventInput): Promise<void> {
-    try {
-      await this.client.workflow.getHandle(workflowId).signal(journeyEventSignal, signal);
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-    }
   }
 
   /** Routes events whose routing never finished (the API process died, Temporal was down). */
@@ -184,7 +150,7 @@ function snapshot(customer: {
     externalId: customer.externalId,
     consent: (customer.consent ?? {}) as Record<string, unknown>,
     attributes: (customer.attributes ?? {}) as Record<string, unknown>,
-    churnBand: band === 'low' || band === 'medium' || band === 'high' ? band : null,
+    churnBand: asChurnBand(band),
     orderCount: customer.orderCount,
     totalSpent: Number(customer.totalSpent),
     journeysPaused: customer.journeysPausedAt !== null,

@@ -161,7 +161,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
   const flush = async () => {
     if (batch.length === 0) return;
     const results = await ingestEvents(
-      { db: options.db, router: null },
+      { db: options.db, route: null },
       batch.map((row) => row.event),
     );
     for (const result of results) {

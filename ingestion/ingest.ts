@@ -1,17 +1,17 @@
 // The one path every event takes, from the API or an import: validate each event on its own, store
 // the valid ones atomically, then hand the new ones to the journeys.
 import { type FieldError, type IncomingEvent, validateEvent } from '../core/events/event-schemas.ts';
+import type { RouteEvents } from '../core/routing/ports.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
-import type { EventRouter } from './event-router.ts';
 import { storeEvents } from './store-events.ts';
 
 export type EventResult =
   | { index: number; id: string; status: 'accepted' | 'duplicate' }
   | { index: number; id: string | null; status: 'rejected'; error: FieldError };
 
-/** `router: null` stores history without starting journeys (imports, demo data). */
-export type IngestDeps = { db: Database; router: EventRouter | null; logger?: Logger; clock?: () => Date };
+/** `route: null` stores history without starting journeys (imports, demo data). */
+export type IngestDeps = { db: Database; route: RouteEvents | null; logger?: Logger; clock?: () => Date };
 
 export async function ingestEvents(deps: IngestDeps, rawEvents: unknown[]): Promise<EventResult[]> {
   const now = (deps.clock ?? (() => new Date()))();
@@ -36,15 +36,15 @@ export async function ingestEvents(deps: IngestDeps, rawEvents: unknown[]): Prom
   const { stored, duplicateIds } = await storeEvents(
     deps.db,
     valid.map((entry) => entry.event),
-    { markRouted: deps.router === null },
+    { markRouted: deps.route === null },
   );
   for (const { index, event } of valid) {
     results[index] = { index, id: event.id, status: duplicateIds.has(event.id) ? 'duplicate' : 'accepted' };
   }
 
-  if (deps.router && stored.length > 0) {
+  if (deps.route && stored.length > 0) {
     try {
-      await deps.router.route(stored.map((event) => ({ ...event, properties: event.properties as Record<string, unknown> })));
+      await deps.route(stored.map((event) => ({ ...event, properties: event.properties as Record<string, unknown> })));
     } catch (error) {
       // The events are safely stored; the sweeper routes them once Temporal answers again.
       deps.logger?.warn({ err: error }, 'routing deferred to the sweeper');

@@ -1,7 +1,8 @@
 // A survey answer (one click in the email) becomes a SurveyResponse and a `survey.answered` event
 // that journeys react to: review requests for happy customers, service recovery for unhappy ones.
+
+import type { RouteEvents } from '../core/routing/ports.ts';
 import type { Database } from '../runtime/database.ts';
-import type { EventRouter } from './event-router.ts';
 import { emitInternalEvent } from './internal-events.ts';
 
 export type SurveyAnswerResult = { status: 'recorded' | 'already_answered' | 'unknown_message' | 'invalid_score'; score?: number };
@@ -10,7 +11,7 @@ const scales = { csat: [1, 5], nps: [0, 10] } as const;
 
 export async function recordSurveyAnswer(
   db: Database,
-  router: EventRouter | null,
+  route: RouteEvents | null,
   answer: { messageId: string; score: number; at: Date; comment?: string },
 ): Promise<SurveyAnswerResult> {
   const message = await db.message.findUnique({ where: { id: answer.messageId }, include: { enrollment: true, survey: true } });
@@ -35,7 +36,7 @@ export async function recordSurveyAnswer(
     skipDuplicates: true,
   });
   const entityKey = message.enrollment.entityKey;
-  await emitInternalEvent(db, router, {
+  await emitInternalEvent(db, route, {
     id: `survey.answered:${message.id}`,
     type: 'survey.answered',
     customerRowId: message.customerId,

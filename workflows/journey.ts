@@ -4,41 +4,12 @@
 // paused, end when the journey is archived, and continue as new before its history grows large.
 import { condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/journey-activities.ts';
-import {
-  type Command,
-  type Decision,
-  decide,
-  type EnrollmentState,
-  initialState,
-  type JourneyEventInput,
-  type JourneyInput,
-} from '../core/journey/interpreter.ts';
-import { journeyControlSignal, journeyEventSignal, journeyProgressQuery } from './signals.ts';
+import { type Decision, decide, initialState, type JourneyEventInput, type JourneyInput } from '../core/journey/interpreter.ts';
+import type { JourneyWorkflowInput } from '../core/journey/workflow-input.ts';
+import { emailTaskQueue } from '../core/task-queues.ts';
+import { journeyControlSignal, journeyEventSignal } from './signals.ts';
 
-export type JourneyWorkflowInput = {
-  journeyKey: string;
-  version: number;
-  /** Internal customer id. */
-  customerId: string;
-  /** e.g. `order:1001`, `ticket:T-9`, or `customer`. */
-  entityKey: string;
-  triggerEventId: string | null;
-  /** Control enrollments run the same path and are sent nothing (the holdout). */
-  group?: 'treatment' | 'control';
-  /** Continue as new once the history holds this many events (tests lower it). */
-  historyLimit?: number;
-  /** Set when continuing as new: where the previous run stopped. */
-  carried?: CarriedState;
-};
-
-type CarriedState = {
-  state: EnrollmentState;
-  seq: number;
-  pending: Command[];
-  inbox: JourneyEventInput[];
-  seenEventIds: string[];
-  paused: boolean;
-};
+export type { JourneyWorkflowInput };
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
 /** Event ids remembered across continue-as-new, to drop redelivered signals. */
@@ -68,7 +39,7 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
 
   // Sends run on their own queue, whose rate limit holds across every worker (see worker.ts).
   const { sendJourneyMessage } = proxyActivities<JourneyActivities>({
-    taskQueue: `${workflowInfo().taskQueue}-email`,
+    taskQueue: emailTaskQueue(workflowInfo().taskQueue),
     // The provider call gives up after 10 s; a worker that died mid-send is noticed after 30 s, and the
     // retry, with the same idempotency key, completes what the dead worker started.
     startToCloseTimeout: '30 seconds',
@@ -83,7 +54,6 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
   let state = carried?.state ?? initialState({ timezone: entered.timezone, group: entered.group, enteredAt: Date.now() });
   let seq = carried?.seq ?? 0;
   const enrollmentId = entered.enrollmentId;
-  setHandler(journeyProgressQuery, () => ({ cursor: state.cursor, status: state.status, enrollmentId }));
 
   const apply = async (next: JourneyInput): Promise<Decision> => {
     const decision = decide(entered.definition, state, next);

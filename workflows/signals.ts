@@ -1,13 +1,10 @@
-// Signals and queries of the journey workflow, defined once and imported by the workflow and by the
+// Signals of the journey workflow, defined once and imported by the workflow and by the
 // clients that send them.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSignal } from '@temporalio/workflow';
 import type { JourneyEventInput } from '../core/journey/interpreter.ts';
 
 /** An event about the enrollment's customer and entity (a trigger repeat, an exit event, a goal...). */
 export const journeyEventSignal = defineSignal<[JourneyEventInput]>('journeyEvent');
-
-export type JourneyProgress = { cursor: number; status: 'running' | 'done'; enrollmentId: string | null };
-export const journeyProgressQuery = defineQuery<JourneyProgress>('journeyProgress');
 
 /** A journey was paused, resumed or archived; running enrollments hold, go on, or end. */
 export type JourneyControl = { action: 'pause' | 'resume' | 'archive' };

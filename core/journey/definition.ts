@@ -25,7 +25,12 @@ const eventType = z.enum(journeyEventTypes as unknown as [JourneyEventType, ...J
   error: `must be one of ${journeyEventTypes.join(', ')}`,
 });
 
-const band = z.enum(['low', 'medium', 'high'], { error: 'must be low, medium or high' });
+export const churnBands = ['low', 'medium', 'high'] as const;
+export type ChurnBand = (typeof churnBands)[number];
+const band = z.enum(churnBands, { error: 'must be low, medium or high' });
+
+/** A stored band (a plain string column) as a band, or null when there is none or it is unknown. */
+export const asChurnBand = (value: unknown): ChurnBand | null => (churnBands.includes(value as ChurnBand) ? (value as ChurnBand) : null);
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a local time HH:MM, e.g. 09:30' });
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { error: 'must be mon, tue, wed, thu, fri, sat or sun' });
 const scalar = z.union([z.string(), z.number(), z.boolean()]);

@@ -24,6 +24,26 @@ export function entityKeyFor(definition: JourneyDefinition, properties: Record<s
 }
 
 /**
+ * Whether an event concerns a running enrollment of its customer: an enrollment per order hears only
+ * events of that order (or events that name no order, such as an unsubscribe); one per customer hears
+ * them all.
+ */
+export function eventConcernsEnrollment(entityKey: string, properties: Record<string, unknown>): boolean {
+  const [entity, value] = entityKey.split(/:(.*)/s);
+  const property = entity === 'order' || entity === 'ticket' ? entityKeyProperty[entity] : null;
+  return property === null || properties[property] === undefined || properties[property] === value;
+}
+
+/**
+ * The enrollment's workflow id: the journey, the customer (the business's id) and the entity, with the
+ * enrollment's number from the second one on (re-entry after a cool-down).
+ */
+export function journeyWorkflowId(journeyKey: string, customerExternalId: string, entityKey: string, enrollmentNumber?: number): string {
+  const id = `journey/${journeyKey}/${customerExternalId}/${entityKey}`;
+  return enrollmentNumber === undefined ? id : `${id}/${enrollmentNumber}`;
+}
+
+/**
  * An event older than this starts no journey: a backfill sent through the API must not wake a
  * check-in for an order of last year. (Routing to running enrollments is unaffected.)
  */
@@ -73,15 +93,15 @@ export function reentry(
   at: number,
   timezone: string,
 ): ReentryDecision {
-  const base = `journey/${definition.key}/${customerExternalId}`;
+  const workflowId = journeyWorkflowId(definition.key, customerExternalId, entityKey);
   const policy = definition.reentry;
   if (policy.policy === 'once_per_customer') {
-    return past.length > 0 ? { allowed: false, reason: 'already enrolled once' } : { allowed: true, workflowId: `${base}/${entityKey}` };
+    return past.length > 0 ? { allowed: false, reason: 'already enrolled once' } : { allowed: true, workflowId };
   }
   if (policy.policy === 'once_per_entity') {
     return past.some((p) => p.entityKey === entityKey)
       ? { allowed: false, reason: 'already enrolled for this entity' }
-      : { allowed: true, workflowId: `${base}/${entityKey}` };
+      : { allowed: true, workflowId };
   }
   if (policy.policy !== 'after_cooldown') throw new Error(`unknown re-entry policy ${policy.policy}`);
   const previous = past.filter((p) => p.entityKey === entityKey);
@@ -90,5 +110,5 @@ export function reentry(
     if (last.endedAt === null) return { allowed: false, reason: 'still enrolled' };
     if (addDuration(last.endedAt, policy.cooldown, timezone) > at) return { allowed: false, reason: 'in cool-down' };
   }
-  return { allowed: true, workflowId: `${base}/${entityKey}/${previous.length + 1}` };
+  return { allowed: true, workflowId: journeyWorkflowId(definition.key, customerExternalId, entityKey, previous.length + 1) };
 }

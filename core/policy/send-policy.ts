@@ -21,6 +21,15 @@ export const defaultPolicies: SendPolicies = {
   ],
 };
 
+/**
+ * How far back a customer's history can matter to the cap: the longest cap window, and a day more so
+ * that a window counted in the customer's calendar across a DST change is still covered.
+ */
+export function capLookbackMs(policies: SendPolicies = defaultPolicies): number {
+  const longest = Math.max(0, ...policies.caps.map((cap) => Duration.fromISO(cap.window).as('milliseconds')));
+  return longest + 86_400_000;
+}
+
 /** A marketing email already sent (or reserved by a higher-priority send) to this customer. */
 export type HistoryEntry = { at: number; priority: number };
 

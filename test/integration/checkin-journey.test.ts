@@ -2,10 +2,12 @@
 // three days later, exactly once.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventRouter, journeyWorkflowId } from '../../ingestion/event-router.ts';
+import { journeyWorkflowId } from '../../core/journey/enrollment-rules.ts';
+import { EventRouter } from '../../ingestion/event-router.ts';
 import { ingestEvents } from '../../ingestion/ingest.ts';
 import { parseDefinitionText, publishJourney } from '../../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../../messaging/outbox-transport.ts';
+import { temporalJourneyDispatcher } from '../../workflow-client/journey-dispatcher.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { customerUpserted, orderEvent, orderPlaced } from '../support/events.ts';
 import { createTestWorker, createTimeSkippingEnvironment, uniqueTaskQueue } from '../support/temporal.ts';
@@ -36,7 +38,7 @@ describe('post-purchase check-in', () => {
   beforeAll(async () => {
     [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase()]);
     await publishJourney(database.db, parseDefinitionText(threeDayCheckin));
-    router = new EventRouter(database.db, env.client, taskQueue);
+    router = new EventRouter(database.db, temporalJourneyDispatcher(env.client, taskQueue));
   });
 
   afterAll(async () => {
@@ -44,7 +46,7 @@ describe('post-purchase check-in', () => {
     await database?.drop();
   });
 
-  const send = (...events: unknown[]) => ingestEvents({ db: database.db, router }, events);
+  const send = (...events: unknown[]) => ingestEvents({ db: database.db, route: router.routeEvents }, events);
   /** A worker runs only as long as `until` (a worker cannot be restarted once it has stopped). */
   const withWorker = async <T>(until: Promise<T> | (() => Promise<T>)): Promise<T> => {
     const worker = await createTestWorker({

@@ -3,14 +3,14 @@
 import type { Client } from '@temporalio/client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerApiKey } from '../../api/api-keys.ts';
 import { type ApiServer, buildApiServer } from '../../api/server.ts';
 import { fitAndStoreChurnModel } from '../../churn/churn-model.ts';
 import { ingestEvents } from '../../ingestion/ingest.ts';
 import { OutboxTransport } from '../../messaging/outbox-transport.ts';
-import { registerApiKey } from '../../runtime/api-keys.ts';
 import { ConfigError, loadConfig } from '../../runtime/config.ts';
-import { CHURN_SCORING_TIME, ensureChurnScoringSchedule } from '../../runtime/schedules.ts';
 import { type AftercareWorkers, createAftercareWorker } from '../../worker.ts';
+import { CHURN_SCORING_TIME, ensureChurnScoringSchedule } from '../../workflow-client/schedules.ts';
 import { churnScoringWorkflow } from '../../workflows/churn-scoring.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { customerUpserted, orderPlaced } from '../support/events.ts';
@@ -42,7 +42,7 @@ describe('churn scoring, on demand and nightly', () => {
     app = await buildApiServer({
       db: database.db,
       temporal: temporal.client,
-      router: null,
+      route: null,
       logger: pino({ level: 'silent' }),
       publicUrl: 'http://localhost',
       taskQueue,
@@ -54,7 +54,7 @@ describe('churn scoring, on demand and nightly', () => {
       for (let k = 0; k <= i % 3; k++)
         events.push(orderPlaced(`c-${i}`, `o-${i}-${k}`, {}, new Date(Date.now() - (10 + 40 * k + i) * DAY)));
     }
-    await ingestEvents({ db: database.db, router: null }, events);
+    await ingestEvents({ db: database.db, route: null }, events);
     const worker = await createTestWorker({
       connection: await devServerNativeConnection(),
       taskQueue,
@@ -124,7 +124,7 @@ describe('churn scoring, on demand and nightly', () => {
     const offline = await buildApiServer({
       db: database.db,
       temporal: null,
-      router: null,
+      route: null,
       logger: pino({ level: 'silent' }),
       publicUrl: 'http://localhost',
     });

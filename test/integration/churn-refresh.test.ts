@@ -6,8 +6,10 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChurnRefresher } from '../../churn/refresh.ts';
 import { DEFAULT_CHURN_SCORING_CONFIG } from '../../churn/scoring.ts';
-import { EventRouter, type RoutableEvent } from '../../ingestion/event-router.ts';
+import type { RoutableEvent } from '../../core/routing/ports.ts';
+import { EventRouter } from '../../ingestion/event-router.ts';
 import { ingestEvents } from '../../ingestion/ingest.ts';
+import { temporalJourneyDispatcher } from '../../workflow-client/journey-dispatcher.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { customerUpserted, orderPlaced } from '../support/events.ts';
 import { devServerClient, uniqueTaskQueue } from '../support/temporal.ts';
@@ -19,7 +21,7 @@ describe('the churn score after an order', () => {
   let database: TestDatabase;
   let temporal: { client: Client; close(): Promise<void> };
   let router: EventRouter;
-  const send = (...events: unknown[]) => ingestEvents({ db: database.db, router }, events);
+  const send = (...events: unknown[]) => ingestEvents({ db: database.db, route: router.routeEvents }, events);
   const score = (externalId: string) => database.db.churnScore.findFirstOrThrow({ where: { customer: { externalId } } });
   const history = (externalId: string) =>
     database.db.churnScoreHistory.findMany({ where: { customer: { externalId } }, orderBy: { computedAt: 'asc' } });
@@ -43,7 +45,7 @@ describe('the churn score after an order', () => {
 
   beforeAll(async () => {
     [database, temporal] = await Promise.all([createTestDatabase(), devServerClient()]);
-    router = new EventRouter(database.db, temporal.client, uniqueTaskQueue('churn-refresh'), {
+    router = new EventRouter(database.db, temporalJourneyDispatcher(temporal.client, uniqueTaskQueue('churn-refresh')), {
       churn: createChurnRefresher(database.db, { config: DEFAULT_CHURN_SCORING_CONFIG }),
     });
   });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventRouter } from '../../ingestion/event-router.ts';
 import { OutboxTransport } from '../../messaging/outbox-transport.ts';
 import type { AftercareWorkers } from '../../worker.ts';
+import { temporalJourneyDispatcher } from '../../workflow-client/journey-dispatcher.ts';
 import { type ChurnScoringResult, churnScoringWorkflow } from '../../workflows/churn-scoring.ts';
 import { insertSyntheticCustomers } from '../support/churn-data.ts';
 import { startCli, stopChild } from '../support/cli.ts';
@@ -104,7 +105,7 @@ describe('the churn scoring run over 20,000 customers', () => {
       taskQueue,
       db: database.db,
       transport: new OutboxTransport(database.db),
-      router: new EventRouter(database.db, temporal.client, taskQueue),
+      router: new EventRouter(database.db, temporalJourneyDispatcher(temporal.client, taskQueue)),
     });
     running = worker.run();
     const result = await handle.result();

@@ -3,8 +3,8 @@
 // engine may record stay refused at the same door.
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerApiKey } from '../../api/api-keys.ts';
 import { type ApiServer, buildApiServer } from '../../api/server.ts';
-import { registerApiKey } from '../../runtime/api-keys.ts';
 import { customerUpserted } from '../support/events.ts';
 import { createJourneyHarness, DAY, type JourneyHarness } from '../support/journey-harness.ts';
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
   app = await buildApiServer({
     db: h.db,
     temporal: h.env.client,
-    router: h.router,
+    route: h.router.routeEvents,
     logger: pino({ level: 'silent' }),
     publicUrl: 'http://localhost',
     taskQueue: h.taskQueue,

@@ -2,8 +2,8 @@
 // event, errors that name the field, nothing half-written.
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerApiKey } from '../../api/api-keys.ts';
 import { type ApiServer, buildApiServer } from '../../api/server.ts';
-import { registerApiKey } from '../../runtime/api-keys.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { customerUpserted, orderPlaced } from '../support/events.ts';
 
@@ -19,7 +19,7 @@ describe('POST /v1/events', () => {
     app = await buildApiServer({
       db: database.db,
       temporal: null,
-      router: null,
+      route: null,
       logger: pino({ level: 'silent' }),
       publicUrl: 'http://localhost',
     });

@@ -1,8 +1,8 @@
 // Versions, pause, resume, archive, the frequency cap across journeys, and long-running loops, on
 // the time-skipping server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { controlJourney } from '../../journey-store/journey-control.ts';
 import { parseDefinitionText, publishJourney, publishShippedJourneys } from '../../journey-store/journey-versions.ts';
+import { controlJourney } from '../../workflow-client/journey-control.ts';
 import { customerUpserted, orderEvent, orderPlaced } from '../support/events.ts';
 import { createJourneyHarness, DAY, HOUR, type JourneyHarness } from '../support/journey-harness.ts';
 

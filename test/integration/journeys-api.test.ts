@@ -6,8 +6,8 @@ import type { Client } from '@temporalio/client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
+import { registerApiKey } from '../../api/api-keys.ts';
 import { type ApiServer, buildApiServer } from '../../api/server.ts';
-import { registerApiKey } from '../../runtime/api-keys.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { devServerClient } from '../support/temporal.ts';
 
@@ -38,7 +38,7 @@ describe('/v1/journeys', () => {
   beforeAll(async () => {
     [database, temporal] = await Promise.all([createTestDatabase(), devServerClient()]);
     await registerApiKey(database.db, API_KEY, 'test');
-    const deps = { db: database.db, router: null, logger: pino({ level: 'silent' }), publicUrl: 'http://localhost' };
+    const deps = { db: database.db, route: null, logger: pino({ level: 'silent' }), publicUrl: 'http://localhost' };
     app = await buildApiServer({ ...deps, temporal: temporal.client });
     withoutTemporal = await buildApiServer({ ...deps, temporal: null });
   });

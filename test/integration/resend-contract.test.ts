@@ -96,7 +96,7 @@ describe('ResendTransport against the fake Resend API', () => {
     expect(new ResendTransport('re_x', { baseUrl: `${resend.url}/` }).baseUrl).toBe(resend.url);
   });
 
-  it('falls back to RESEND_BASE_URL, read when the transport is built (as runtime/engine.ts builds it)', async () => {
+  it('falls back to RESEND_BASE_URL, read when the transport is built (as app/engine.ts builds it)', async () => {
     vi.stubEnv('RESEND_BASE_URL', `${resend.url}/`);
     const fromEnv = new ResendTransport(resend.apiKey);
     vi.unstubAllEnvs();

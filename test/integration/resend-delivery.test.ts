@@ -2,10 +2,12 @@
 // retries on the dev server, and a worker process killed after the provider accepted the email.
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventRouter, journeyWorkflowId } from '../../ingestion/event-router.ts';
+import { journeyWorkflowId } from '../../core/journey/enrollment-rules.ts';
+import { EventRouter } from '../../ingestion/event-router.ts';
 import { ingestEvents } from '../../ingestion/ingest.ts';
 import { parseDefinitionText, publishJourney } from '../../journey-store/journey-versions.ts';
 import { ResendTransport } from '../../messaging/resend-transport.ts';
+import { temporalJourneyDispatcher } from '../../workflow-client/journey-dispatcher.ts';
 import { startCli, stopChild } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { customerUpserted, orderPlaced } from '../support/events.ts';
@@ -42,8 +44,11 @@ describe('delivery through Resend', () => {
   });
 
   const order = async (taskQueue: string, customer: string) => {
-    const router = new EventRouter(database.db, temporal.client, taskQueue);
-    await ingestEvents({ db: database.db, router }, [customerUpserted(customer), orderPlaced(customer, `${customer}-order`)]);
+    const router = new EventRouter(database.db, temporalJourneyDispatcher(temporal.client, taskQueue));
+    await ingestEvents({ db: database.db, route: router.routeEvents }, [
+      customerUpserted(customer),
+      orderPlaced(customer, `${customer}-order`),
+    ]);
     return temporal.client.workflow.getHandle(journeyWorkflowId('quick-checkin', customer, `order:${customer}-order`));
   };
   const messageTo = (customer: string) => database.db.message.findFirstOrThrow({ where: { toAddress: `${customer}@example.com` } });

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJourneyActivities } from '../../activities/journey-activities.ts';
 import { type ApiServer, buildApiServer } from '../../api/server.ts';
 import { signToken } from '../../core/messaging/tokens.ts';
-import type { EventRouter, RoutableEvent } from '../../ingestion/event-router.ts';
+import { unsubscribeToken } from '../../core/messaging/unsubscribe-links.ts';
+import type { RoutableEvent, RouteEvents } from '../../core/routing/ports.ts';
 import { publishShippedJourneys } from '../../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../../messaging/outbox-transport.ts';
 import { TemplateStore } from '../../messaging/template-store.ts';
-import { unsubscribeToken } from '../../messaging/unsubscribe.ts';
 import type { Database } from '../../runtime/database.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { testActivityConfig } from '../support/temporal.ts';
@@ -27,16 +27,14 @@ beforeAll(async () => {
   database = await createTestDatabase();
   db = database.db;
   await publishShippedJourneys(db);
-  const router = {
-    async route(events: RoutableEvent[]) {
-      routed.push(...events);
-      await db.event.updateMany({ where: { id: { in: events.map((event) => event.id) } }, data: { routedAt: new Date() } });
-    },
-  } as unknown as EventRouter;
+  const route: RouteEvents = async (events) => {
+    routed.push(...events);
+    await db.event.updateMany({ where: { id: { in: events.map((event) => event.id) } }, data: { routedAt: new Date() } });
+  };
   app = await buildApiServer({
     db,
     temporal: null,
-    router,
+    route,
     logger: pino({ level: 'silent' }),
     publicUrl: 'https://aftercare.test',
     secret: SECRET,

@@ -1,9 +1,9 @@
 // Template preview: what a customer would get, with their data or with sample data.
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerApiKey } from '../../api/api-keys.ts';
 import { type ApiServer, buildApiServer } from '../../api/server.ts';
 import { ingestEvents } from '../../ingestion/ingest.ts';
-import { registerApiKey } from '../../runtime/api-keys.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { customerUpserted, orderPlaced } from '../support/events.ts';
 
@@ -19,13 +19,13 @@ describe('/v1/templates', () => {
     app = await buildApiServer({
       db: database.db,
       temporal: null,
-      router: null,
+      route: null,
       logger: pino({ level: 'silent' }),
       publicUrl: 'https://aftercare.test',
       secret: 'templates-test-secret-0123456789abcdefghijkl',
       business: { name: 'Northwind Outfitters', address: '1 Harbour Street, Bristol' },
     });
-    await ingestEvents({ db: database.db, router: null }, [
+    await ingestEvents({ db: database.db, route: null }, [
       customerUpserted('amelie', { name: 'Amélie Poulain', locale: 'fr-FR', timezone: 'Europe/Paris' }),
       orderPlaced('amelie', 'A-1', { total: 42.5, currency: 'EUR', items: [{ name: 'Nain de jardin', quantity: 1, price: 42.5 }] }),
     ]);

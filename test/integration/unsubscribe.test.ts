@@ -6,9 +6,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, buildApiServer } from '../../api/server.ts';
 import { signToken } from '../../core/messaging/tokens.ts';
+import { listUnsubscribeHeaders, mailDomain, unsubscribeToken } from '../../core/messaging/unsubscribe-links.ts';
 import { assignGroup } from '../../core/policy/holdout.ts';
-import type { EventRouter, RoutableEvent } from '../../ingestion/event-router.ts';
-import { listUnsubscribeHeaders, mailDomain, unsubscribeToken } from '../../messaging/unsubscribe.ts';
+import type { RoutableEvent, RouteEvents } from '../../core/routing/ports.ts';
 import type { Database } from '../../runtime/database.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { customerUpserted, orderPlaced } from '../support/events.ts';
@@ -18,17 +18,15 @@ import { testActivityConfig } from '../support/temporal.ts';
 const SECRET = testActivityConfig.secret;
 const silent = pino({ level: 'silent' });
 
-/** A router that records what it was asked to route and marks it routed, as the real one does (or fails, like Temporal being down). */
+/** A route that records what it was asked to route and marks it routed, as the real one does (or fails, like Temporal being down). */
 function recordingRouter(db: () => Database, fail = false) {
   const routed: RoutableEvent[] = [];
-  const router = {
-    async route(events: RoutableEvent[]) {
-      if (fail) throw new Error('Temporal is unreachable');
-      routed.push(...events);
-      await db().event.updateMany({ where: { id: { in: events.map((event) => event.id) } }, data: { routedAt: new Date() } });
-    },
-  } as unknown as EventRouter;
-  return { router, routed };
+  const route: RouteEvents = async (events) => {
+    if (fail) throw new Error('Temporal is unreachable');
+    routed.push(...events);
+    await db().event.updateMany({ where: { id: { in: events.map((event) => event.id) } }, data: { routedAt: new Date() } });
+  };
+  return { route, routed };
 }
 
 async function customer(db: Database, externalId: string, email = `${externalId}@example.com`) {
@@ -39,12 +37,12 @@ describe('unsubscribe links', () => {
   let database: TestDatabase;
   let db: Database;
   let app: ApiServer;
-  const { router, routed } = recordingRouter(() => db);
+  const { route, routed } = recordingRouter(() => db);
 
   beforeAll(async () => {
     database = await createTestDatabase();
     db = database.db;
-    app = await buildApiServer({ db, temporal: null, router, logger: silent, publicUrl: 'https://aftercare.test', secret: SECRET });
+    app = await buildApiServer({ db, temporal: null, route, logger: silent, publicUrl: 'https://aftercare.test', secret: SECRET });
   });
   afterAll(async () => {
     await app?.close();
@@ -187,7 +185,7 @@ describe('unsubscribe links', () => {
     const other = await buildApiServer({
       db,
       temporal: null,
-      router: failing.router,
+      route: failing.route,
       logger: silent,
       publicUrl: 'https://x',
       secret: SECRET,
@@ -205,7 +203,7 @@ describe('unsubscribe links', () => {
   });
 
   it('answers 503 when no secret is configured', async () => {
-    const other = await buildApiServer({ db, temporal: null, router: null, logger: silent, publicUrl: 'https://x' });
+    const other = await buildApiServer({ db, temporal: null, route: null, logger: silent, publicUrl: 'https://x' });
     try {
       const c = await customer(db, 'no-secret');
       expect((await other.inject({ method: 'POST', url: `/u/${unsubscribeToken(SECRET, c.id)}` })).statusCode).toBe(503);
@@ -246,7 +244,7 @@ describe('unsubscribing mid-journey', () => {
     app = await buildApiServer({
       db: h.db,
       temporal: h.env.client,
-      router: h.router,
+      route: h.router.routeEvents,
       logger: silent,
       publicUrl: testActivityConfig.publicUrl,
       secret: SECRET,

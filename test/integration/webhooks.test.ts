@@ -33,7 +33,7 @@ beforeAll(async () => {
   app = await buildApiServer({
     db,
     temporal: null,
-    router: null,
+    route: null,
     logger: pino({ level: 'silent' }),
     publicUrl: 'https://aftercare.test',
     secret: testActivityConfig.secret,
@@ -167,7 +167,7 @@ describe('signatures', () => {
   });
 
   it('answers 503 when no webhook secret is configured', async () => {
-    const other = await buildApiServer({ db, temporal: null, router: null, logger: pino({ level: 'silent' }), publicUrl: 'https://x' });
+    const other = await buildApiServer({ db, temporal: null, route: null, logger: pino({ level: 'silent' }), publicUrl: 'https://x' });
     try {
       const response = await other.inject({
         method: 'POST',

@@ -3,9 +3,11 @@
 
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventRouter, journeyWorkflowId } from '../../ingestion/event-router.ts';
+import { journeyWorkflowId } from '../../core/journey/enrollment-rules.ts';
+import { EventRouter } from '../../ingestion/event-router.ts';
 import { ingestEvents } from '../../ingestion/ingest.ts';
 import { parseDefinitionText, publishJourney } from '../../journey-store/journey-versions.ts';
+import { temporalJourneyDispatcher } from '../../workflow-client/journey-dispatcher.ts';
 import { startCli, stopChild } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { customerUpserted, orderPlaced } from '../support/events.ts';
@@ -59,8 +61,11 @@ describe('a worker killed mid-journey', () => {
     };
     const first = await startCli(['worker'], env, /polling task queue/);
 
-    const router = new EventRouter(database.db, temporal.client, taskQueue);
-    await ingestEvents({ db: database.db, router }, [customerUpserted('cust-crash'), orderPlaced('cust-crash', 'ord-crash')]);
+    const router = new EventRouter(database.db, temporalJourneyDispatcher(temporal.client, taskQueue));
+    await ingestEvents({ db: database.db, route: router.routeEvents }, [
+      customerUpserted('cust-crash'),
+      orderPlaced('cust-crash', 'ord-crash'),
+    ]);
     const workflowId = journeyWorkflowId('quick-checkin', 'cust-crash', 'order:ord-crash');
 
     // Kill the worker while the journey waits.

@@ -7,6 +7,7 @@ import { emitInternalEvent, type InternalEvent } from '../../ingestion/internal-
 import { recordSurveyAnswer } from '../../ingestion/survey-answers.ts';
 import { publishShippedJourneys } from '../../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../../messaging/outbox-transport.ts';
+import { temporalJourneyDispatcher } from '../../workflow-client/journey-dispatcher.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { createTestWorker, createTimeSkippingEnvironment, uniqueTaskQueue } from './temporal.ts';
 
@@ -30,7 +31,7 @@ export async function createJourneyHarness(name: string, options: { historyLimit
   database.closeBeforeDrop(() => env.teardown());
   await publishShippedJourneys(database.db);
   const taskQueue = uniqueTaskQueue(name);
-  const router = new EventRouter(database.db, env.client, taskQueue, {
+  const router = new EventRouter(database.db, temporalJourneyDispatcher(env.client, taskQueue), {
     ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
   });
   const db = database.db;
@@ -49,10 +50,10 @@ export async function createJourneyHarness(name: string, options: { historyLimit
     router,
     taskQueue,
     now: async () => new Date(await env.currentTimeMs()),
-    send: (...events: unknown[]) => ingestEvents({ db, router }, events),
+    send: (...events: unknown[]) => ingestEvents({ db, route: router.routeEvents }, events),
     emit: (event: Omit<InternalEvent, 'customerRowId' | 'occurredAt'> & { customer: string }) =>
       db.customer.findUniqueOrThrow({ where: { externalId: event.customer } }).then(async (customer) =>
-        emitInternalEvent(db, router, {
+        emitInternalEvent(db, router.routeEvents, {
           id: event.id,
           type: event.type,
           properties: event.properties,
@@ -60,7 +61,8 @@ export async function createJourneyHarness(name: string, options: { historyLimit
           occurredAt: await harness.now(),
         }),
       ),
-    answerSurvey: async (messageId: string, score: number) => recordSurveyAnswer(db, router, { messageId, score, at: await harness.now() }),
+    answerSurvey: async (messageId: string, score: number) =>
+      recordSurveyAnswer(db, router.routeEvents, { messageId, score, at: await harness.now() }),
     /** Runs a scenario while the worker runs (kept for readability of the tests). */
     withWorker: <T>(scenario: () => Promise<T>): Promise<T> => scenario(),
     /** Skips time an hour at a time until `probe` finds something (or `limit` passes). */

@@ -71,6 +71,6 @@ export async function createTestWorker(options: {
     transport: options.transport,
     activityConfig: testActivityConfig,
     workflowBundle: workflowBundle(),
-    ...(options.router ? { router: options.router } : {}),
+    ...(options.router ? { route: options.router.routeEvents } : {}),
   });
 }

@@ -6,7 +6,7 @@
 // Deterministic (seeded) apart from the dates, and loaded through the same ingestion path as real events.
 import type { Client } from '@temporalio/client';
 import { createRandom } from '../core/churn/synthetic.ts';
-import type { EventRouter } from '../ingestion/event-router.ts';
+import type { RouteEvents } from '../core/routing/ports.ts';
 import { ingestEvents } from '../ingestion/ingest.ts';
 import { emitInternalEvent } from '../ingestion/internal-events.ts';
 import type { Database } from '../runtime/database.ts';
@@ -123,14 +123,14 @@ export function demoEvents({ customers = 60, now = new Date(), seed = 42 }: Demo
 }
 
 /**
- * Loads the demo business; returns how many events were stored. Safe to run twice. With a router the
+ * Loads the demo business; returns how many events were stored. Safe to run twice. With `route` the
  * events start journeys as real traffic would (orders of the last week start check-ins).
  */
-export async function seedDemoBusiness(db: Database, options: DemoOptions & { router?: EventRouter | null } = {}): Promise<number> {
+export async function seedDemoBusiness(db: Database, options: DemoOptions & { route?: RouteEvents | null } = {}): Promise<number> {
   const events = [...demoEvents(options), ...unhappyCustomerEvents(options.now ?? new Date())];
   let accepted = 0;
   for (let i = 0; i < events.length; i += 500) {
-    const results = await ingestEvents({ db, router: options.router ?? null }, events.slice(i, i + 500));
+    const results = await ingestEvents({ db, route: options.route ?? null }, events.slice(i, i + 500));
     accepted += results.filter((result) => result.status === 'accepted').length;
   }
   return accepted;
@@ -197,17 +197,17 @@ export type DemoSummary = { events: number; scored: number; inactive: number };
 export async function runDemo(deps: {
   db: Database;
   client: Client;
-  router: EventRouter;
+  route: RouteEvents;
   taskQueue: string;
   logger: Logger;
 }): Promise<DemoSummary> {
-  const { db, client, router, taskQueue, logger } = deps;
+  const { db, client, route, taskQueue, logger } = deps;
   const now = new Date();
-  const events = await seedDemoBusiness(db, { now, router });
+  const events = await seedDemoBusiness(db, { now, route });
   const unhappy = await db.customer.findUnique({ where: { externalId: UNHAPPY_CUSTOMER }, select: { id: true } });
   if (unhappy) {
     // The answer the check-in of that order would have brought back: it starts a service recovery.
-    await emitInternalEvent(db, router, {
+    await emitInternalEvent(db, route, {
       id: `survey.answered:${UNHAPPY_ORDER}:demo`,
       type: 'survey.answered',
       customerRowId: unhappy.id,

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Database } from './database.ts';
+import type { Database } from '../runtime/database.ts';
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 

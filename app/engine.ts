@@ -4,6 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { bootstrapApiKey } from '../api/api-keys.ts';
 import { type ApiServer, buildApiServer } from '../api/server.ts';
 import { createChurnRefresher } from '../churn/refresh.ts';
 import type { ChurnScoringConfig } from '../churn/scoring.ts';
@@ -12,21 +13,21 @@ import { publishShippedJourneys } from '../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../messaging/outbox-transport.ts';
 import { ResendTransport } from '../messaging/resend-transport.ts';
 import type { EmailTransport } from '../messaging/transport.ts';
-import { type DemoSummary, runDemo } from '../seed/demo-business.ts';
+import type { Config } from '../runtime/config.ts';
+import { createDatabase, type Database } from '../runtime/database.ts';
+import { type EmbeddedPostgres, embeddedDataFolder, startEmbeddedPostgres } from '../runtime/embedded-postgres.ts';
+import { type EmbeddedTemporal, startEmbeddedTemporal } from '../runtime/embedded-temporal.ts';
+import { portIsFree } from '../runtime/local-processes.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { announceEngine, claimDataDir, releaseDataDir } from '../runtime/running-engine.ts';
+import { applyMigrations } from '../runtime/schema-engine.ts';
+import { loadOrCreateSecret } from '../runtime/secrets.ts';
+import { StartupError } from '../runtime/startup-error.ts';
+import { installTemporalLogging } from '../runtime/temporal-logging.ts';
 import { type AftercareWorkers, createAftercareWorker } from '../worker.ts';
-import { bootstrapApiKey } from './api-keys.ts';
-import type { Config } from './config.ts';
-import { createDatabase, type Database } from './database.ts';
-import { type EmbeddedPostgres, embeddedDataFolder, startEmbeddedPostgres } from './embedded-postgres.ts';
-import { type EmbeddedTemporal, startEmbeddedTemporal } from './embedded-temporal.ts';
-import { portIsFree } from './local-processes.ts';
-import type { Logger } from './logger.ts';
-import { announceEngine, claimDataDir, releaseDataDir } from './running-engine.ts';
-import { ensureSchedules } from './schedules.ts';
-import { applyMigrations } from './schema-engine.ts';
-import { loadOrCreateSecret } from './secrets.ts';
-import { StartupError } from './startup-error.ts';
-import { installTemporalLogging } from './temporal-logging.ts';
+import { temporalJourneyDispatcher } from '../workflow-client/journey-dispatcher.ts';
+import { ensureSchedules } from '../workflow-client/schedules.ts';
+import { type DemoSummary, runDemo } from './demo-business.ts';
 
 export { StartupError };
 
@@ -111,7 +112,11 @@ export class Engine {
       config: this.churnConfig(),
       onError: (error) => this.logger.warn({ err: error }, 'churn score refresh failed; the nightly run will catch up'),
     });
-    return new EventRouter(db, client, this.config.taskQueue, { defaultTimezone: this.config.defaultTimezone, churn, logger: this.logger });
+    return new EventRouter(db, temporalJourneyDispatcher(client, this.config.taskQueue), {
+      defaultTimezone: this.config.defaultTimezone,
+      churn,
+      logger: this.logger,
+    });
   }
 
   transport(db: Database): EmailTransport {
@@ -125,7 +130,7 @@ export class Engine {
     const connection = await NativeConnection.connect({ address });
     const router = this.router(db, client);
     const worker = await createAftercareWorker({
-      router,
+      route: router.routeEvents,
       churn: this.churnConfig(),
       emailsPerSecond: this.config.emailsPerSecond,
       connection,
@@ -161,12 +166,12 @@ export class Engine {
   }
 
   async api(db: Database, client: Client | null): Promise<ApiServer> {
-    const router = client ? this.router(db, client) : null;
+    const route = client ? this.router(db, client).routeEvents : null;
     const secret = await loadOrCreateSecret(this.config.dataDir, this.config.secret);
     const server = await buildApiServer({
       db,
       temporal: client,
-      router,
+      route,
       logger: this.logger,
       publicUrl: this.config.publicUrl,
       secret,
@@ -244,7 +249,7 @@ export async function startAll(config: Config, logger: Logger): Promise<StartedE
     await engine.api(db, client);
     if (embeddedParts)
       await announceEngine(config.dataDir, { databaseUrl: url, temporalAddress: temporal.address, apiUrl: config.publicUrl });
-    const demo = seedDemo ? await runDemo({ db, client, router, taskQueue: config.taskQueue, logger }) : null;
+    const demo = seedDemo ? await runDemo({ db, client, route: router.routeEvents, taskQueue: config.taskQueue, logger }) : null;
     return {
       engine,
       apiKey: key.key,
