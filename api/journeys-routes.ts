@@ -8,22 +8,28 @@ import type { FastifyReply, FastifySchemaCompiler } from 'fastify';
 import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponseSchema } from '../core/events/event-documentation.ts';
-import { type DefinitionError, type JourneyDefinition, journeyDefinitionSchema, journeyJsonSchema } from '../core/journey/definition.ts';
-import {
-  isoInstant,
-  presentSimulation,
-  runSimulation,
-  simulatedEventsSchema,
-  simulationCustomerSchema,
-  simulationDaysSchema,
-  surveyAnswersSchema,
-} from '../core/journey/simulation-scenarios.ts';
+import { type DefinitionError, type JourneyDefinition, journeyJsonSchema } from '../core/journey/definition.ts';
+import { presentSimulation, runSimulation } from '../core/journey/simulation-scenarios.ts';
 import { checkDefinition, type DefinitionCheck, describeDefinitionErrors, readDefinitionText } from '../journey-store/definition-checks.ts';
 import { publishJourney } from '../journey-store/journey-versions.ts';
 import { resolveSimulationCustomer, SimulationCustomerNotFoundError } from '../journey-store/simulation-customers.ts';
 import { TemplateStore } from '../messaging/template-store.ts';
 import type { Database } from '../runtime/database.ts';
 import { HttpError } from './errors.ts';
+import {
+  controlResultSchema,
+  definitionBodyDoc,
+  definitionErrorResponseSchema,
+  journeyDetailSchema,
+  journeySummarySchema,
+  jsonObject,
+  keyParams,
+  publishResultSchema,
+  simulateBodySchema,
+  simulationResponseSchema,
+  statsResponseSchema,
+  versionQuery,
+} from './journeys-schemas.ts';
 
 const enrollmentStatuses = ['running', 'completed', 'exited', 'goal_reached', 'failed'] as const;
 
@@ -36,148 +42,11 @@ export type JourneysRoutesDeps = {
   defaultTimezone?: string;
 };
 
-// ---- response shapes ----------------------------------------------------------------------------
-
-const jsonObject = z.record(z.string(), z.unknown());
-const definitionErrorResponseSchema = z
-  .object({
-    error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: 'DefinitionError', description: 'An error; for a refused definition, every problem with its path' });
-const enrollmentCountsSchema = z.object({
-  total: z.number().int(),
-  running: z.number().int(),
-  completed: z.number().int(),
-  exited: z.number().int(),
-  goal_reached: z.number().int(),
-  failed: z.number().int(),
-});
-const journeyStatusSchema = z.enum(['active', 'paused', 'archived']);
-const journeySummarySchema = z.object({
-  key: z.string(),
-  name: z.string(),
-  status: journeyStatusSchema,
-  currentVersion: z.number().int().nullable(),
-  enrollments: enrollmentCountsSchema,
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-const versionSummarySchema = z.object({
-  version: z.number().int(),
-  publishedAt: z.string(),
-  publishedBy: z.string().nullable(),
-  checksum: z.string(),
-});
-const journeyDetailSchema = journeySummarySchema.extend({
-  version: z.number().int().nullable().describe('The version whose definition is shown'),
-  definition: jsonObject.nullable(),
-  versions: z.array(versionSummarySchema),
-});
-const publishResultSchema = z.object({
-  key: z.string(),
-  version: z.number().int(),
-  created: z.boolean().describe('false when the definition equals the current version: nothing new was stored'),
-});
-const controlResultSchema = z.object({ key: z.string(), status: journeyStatusSchema, signalled: z.number().int() });
-const timelineEntrySchema = z.object({
-  at: z.string(),
-  local: z.string().describe("The same instant in the customer's time zone"),
-  step: z.string(),
-  kind: z.string(),
-  status: z.string(),
-  detail: jsonObject.optional(),
-});
-const simulationResponseSchema = z.object({
-  key: z.string(),
-  version: z.number().int().nullable().describe('The stored version simulated; null for a definition given in the request'),
-  customer: z.object({
-    customerId: z.string().nullable(),
-    timezone: z.string(),
-    consent: jsonObject,
-    churnBand: z.enum(['low', 'medium', 'high']).nullable(),
-    attributes: jsonObject,
-    tags: z.array(z.string()),
-    suppressed: z.boolean(),
-    messageHistory: z.array(z.string()),
-  }),
-  start: z.string(),
-  startLocal: z.string(),
-  until: z.string(),
-  outcome: z.enum(['completed', 'exited', 'goal_reached', 'running']),
-  endedAt: z.string().nullable(),
-  endedAtLocal: z.string().nullable(),
-  endReason: z.string().nullable(),
-  messages: z.array(z.object({ step: z.string(), template: z.string(), at: z.string(), local: z.string() })),
-  timeline: z.array(timelineEntrySchema),
-});
-const countsByName = z.record(z.string(), z.number().int());
-const groupConversionSchema = z.object({ enrolled: z.number().int(), goalReached: z.number().int(), rate: z.number().nullable() });
-const statsResponseSchema = z.object({
-  key: z.string(),
-  version: z.number().int().nullable(),
-  enrollments: enrollmentCountsSchema,
-  steps: z.array(
-    z.object({
-      stepId: z.string(),
-      kind: z.string(),
-      entered: z.number().int(),
-      waiting: z.number().int(),
-      sent: z.number().int(),
-      skipped: countsByName.describe('By reason: holdout, quiet_hours, frequency_cap, no_marketing_consent, unsubscribed, ...'),
-      deferred: z.number().int(),
-      failed: z.number().int(),
-      goalReached: z.number().int(),
-      exited: z.number().int(),
-      statuses: countsByName,
-      branches: countsByName.optional(),
-      inOtherVersion: z.literal(true).optional(),
-    }),
-  ),
-  conversion: z.object({ goal: z.string().nullable(), treatment: groupConversionSchema, control: groupConversionSchema }),
-  lift: z
-    .object({
-      treatmentRate: z.number(),
-      controlRate: z.number(),
-      absolute: z.number().describe('treatment rate - control rate'),
-      interval: z.object({ lower: z.number(), upper: z.number() }).describe('95% confidence interval of the absolute lift'),
-      relative: z.number().nullable(),
-      significant: z.boolean(),
-      method: z.literal('newcombe-hybrid-score'),
-      treatment: groupConversionSchema,
-      control: groupConversionSchema,
-    })
-    .nullable()
-    .describe('null until both groups have enrollments'),
-});
-
-const keyParams = z.object({ key: z.string().min(1).max(64) });
-const versionQuery = z.object({ version: z.coerce.number().int().min(1).optional() });
-
-const definitionBodyDoc = journeyDefinitionSchema.describe(
-  'A journey definition as JSON, or the same as YAML text with Content-Type application/yaml or text/yaml. The schema: GET /v1/journeys/schema.',
-);
-
-const simulateBodySchema = z.strictObject({
-  definition: z
-    .union([jsonObject, z.string()])
-    .optional()
-    .describe("A definition to try (JSON, or YAML text); default: the journey's current version"),
-  customer: simulationCustomerSchema,
-  start: isoInstant.optional().describe('Default: now'),
-  days: simulationDaysSchema,
-  events: simulatedEventsSchema.optional().describe('Events that will happen: at an offset after the start, or at an instant'),
-  surveyAnswers: surveyAnswersSchema.optional(),
-  group: z.enum(['treatment', 'control']).optional().describe('control: the holdout path, which sends nothing'),
-});
-
 /** Validates params and query with zod; the body is left to the handler (YAML text or a definition judged as a whole). */
 function bodyLeftToHandler<T>(route: Parameters<FastifySchemaCompiler<T>>[0]): ReturnType<FastifySchemaCompiler<T>> {
   if (route.httpPart === 'body') return (data: unknown) => ({ value: data });
   return validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]);
 }
-
-const isUniqueViolation = (error: unknown) => (error as { code?: unknown })?.code === 'P2002';
 
 export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod =>
   async function routes(app) {
@@ -253,16 +122,8 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
       createdAt: journey.createdAt.toISOString(),
       updatedAt: journey.updatedAt.toISOString(),
     });
-    /** Publishes, retrying when a concurrent publish of the same journey took the version number first. */
-    const publish = async (definition: JourneyDefinition) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await publishJourney(db, definition, 'api');
-        } catch (error) {
-          if (!isUniqueViolation(error) || attempt >= 3) throw error;
-        }
-      }
-    };
+    const publish = (definition: JourneyDefinition) => publishJourney(db, definition, 'api');
+    const isUniqueViolation = (error: unknown) => (error as { code?: unknown })?.code === 'P2002';
 
     app.get(
       '/journeys',

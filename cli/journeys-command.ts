@@ -89,15 +89,7 @@ export function registerJourneysCommands(program: Command, hooks: JourneysComman
       try {
         const existing = await db.journey.findUnique({ where: { key: definition.key } });
         if (existing?.status === 'archived') throw hooks.usageError(`Journey '${definition.key}' is archived; it takes no new versions.`);
-        let result: Awaited<ReturnType<typeof publishJourney>> | undefined;
-        for (let attempt = 1; !result; attempt++) {
-          try {
-            result = await publishJourney(db, definition, 'cli');
-          } catch (error) {
-            // A concurrent publish took the version number: try again on top of it.
-            if ((error as { code?: unknown }).code !== 'P2002' || attempt >= 3) throw error;
-          }
-        }
+        const result = await publishJourney(db, definition, 'cli');
         await write(
           result.created
             ? `Published journey '${result.key}' version ${result.version}.\n`

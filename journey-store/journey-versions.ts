@@ -47,8 +47,7 @@ export type PublishResult = { key: string; version: number; created: boolean };
 
 /**
  * Publishes a definition as the journey's next version, unless it equals the current one. Versions
- * are inserted, never updated; a concurrent publish of the same journey loses on the primary key
- * and is retried by its caller.
+ * are inserted, never updated; concurrent publishes of one journey take turns on an advisory lock.
  */
 export async function publishJourney(db: Database, definition: JourneyDefinition, publishedBy?: string): Promise<PublishResult> {
   const checksum = definitionChecksum(definition);
