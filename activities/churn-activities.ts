@@ -83,10 +83,11 @@ export function createChurnActivities({ db, route, config }: { db: Database; rou
       const at = new Date(input.at);
       const heartbeatCursor = (activityInfo().heartbeatDetails as { cursor?: string } | undefined)?.cursor ?? null;
       // Register the attempt; resume after the furthest of the committed cursor and the heartbeat's
-      // (compared in SQL, in the same collation the pages are ordered by).
+      // (compared in SQL, in the same collation the pages are ordered by). Raw SQL: one atomic
+      // insert-or-count-the-attempt that also returns that comparison.
       const [row] = await db.$queryRaw<(PageRow & { resumeAfter: string | null })[]>`
         INSERT INTO "ChurnScoringPage" ("runId", "page", "afterCustomerId", "attempts", "startedAt")
-        VALUES (${input.runId}, ${input.page}::int, ${input.after}, 1, (${at.toISOString()}::timestamptz AT TIME ZONE 'UTC'))
+        VALUES (${input.runId}, ${input.page}::int, ${input.after}, 1, ${at.toISOString()}::timestamptz)
         ON CONFLICT ("runId", "page") DO UPDATE SET "attempts" = "ChurnScoringPage"."attempts" + 1
         RETURNING "cursor", "scored", "changed", "bandChanges", "attempts", "completedAt",
                   GREATEST("cursor", ${heartbeatCursor}::text, ${input.after}::text) AS "resumeAfter"`;
@@ -103,9 +104,12 @@ export function createChurnActivities({ db, route, config }: { db: Database; rou
       let cursor = row.resumeAfter;
       let remaining = input.pageSize - row.scored;
       while (remaining > 0) {
-        const batch = await db.$queryRaw<{ id: string }[]>`
-          SELECT "id" FROM "Customer" WHERE (${cursor}::text IS NULL OR "id" > ${cursor}::text)
-          ORDER BY "id" LIMIT ${Math.min(BATCH_SIZE, remaining)}::int`;
+        const batch = await db.customer.findMany({
+          where: cursor === null ? {} : { id: { gt: cursor } },
+          orderBy: { id: 'asc' },
+          take: Math.min(BATCH_SIZE, remaining),
+          select: { id: true },
+        });
         const last = batch.at(-1);
         if (!last) break;
         const result = await scoreAndStore(db, {
@@ -121,18 +125,18 @@ export function createChurnActivities({ db, route, config }: { db: Database; rou
         heartbeat({ cursor });
         await routeNew(result.events);
       }
-      const [done] = await db.$queryRaw<PageRow[]>`
-        UPDATE "ChurnScoringPage" SET "completedAt" = (now() AT TIME ZONE 'UTC')
-        WHERE "runId" = ${input.runId} AND "page" = ${input.page}::int
-        RETURNING "cursor", "scored", "changed", "bandChanges", "attempts", "completedAt"`;
-      if (!done) throw new Error(`page ${input.page} of ${input.runId} disappeared`);
+      const done = await db.churnScoringPage.update({
+        where: { runId_page: { runId: input.runId, page: input.page } },
+        data: { completedAt: new Date() },
+        select: { cursor: true, scored: true, changed: true, bandChanges: true, attempts: true, completedAt: true },
+      });
       return finished(done);
     },
 
     /** Page markers are progress, not history: those of runs older than `before` are deleted. */
     async pruneChurnScoringPages(input: { before: number }): Promise<number> {
-      return db.$executeRaw`
-        DELETE FROM "ChurnScoringPage" WHERE "startedAt" < (${new Date(input.before).toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
+      const { count } = await db.churnScoringPage.deleteMany({ where: { startedAt: { lt: new Date(input.before) } } });
+      return count;
     },
   };
 }

@@ -30,19 +30,21 @@ export function createInactivityActivities({ db, route }: { db: Database; route:
       const trigger = (journey.definition.trigger as { inactivity: InactivityTrigger }).inactivity;
       const now = new Date(input.at);
       const after = input.page.afterCustomerId ?? '';
+      // Raw SQL: the overdue threshold is arithmetic on the customer's own columns, which the ORM cannot
+      // filter on; the fixed threshold is written the same way beside it.
       const rows =
         'noOrderFor' in trigger
           ? await db.$queryRaw<{ id: string; lastOrderAt: Date; gapDays: number | null }[]>`
               SELECT "id", "lastOrderAt", NULL::float8 AS "gapDays" FROM "Customer"
               WHERE "id" > ${after} AND "lastOrderAt" IS NOT NULL
-                AND "lastOrderAt" < (${now.toISOString()}::timestamptz AT TIME ZONE 'UTC') - ${`${Duration.fromISO(trigger.noOrderFor).toMillis()} milliseconds`}::interval
+                AND "lastOrderAt" < ${now.toISOString()}::timestamptz - ${`${Duration.fromISO(trigger.noOrderFor).toMillis()} milliseconds`}::interval
               ORDER BY "id" LIMIT ${PAGE_SIZE}`
           : await db.$queryRaw<{ id: string; lastOrderAt: Date; gapDays: number | null }[]>`
               SELECT "id", "lastOrderAt",
                      EXTRACT(EPOCH FROM ("lastOrderAt" - "firstOrderAt")) / 86400 / ("orderCount" - 1) AS "gapDays"
               FROM "Customer"
               WHERE "id" > ${after} AND "orderCount" >= GREATEST(${trigger.minOrders}::int, 2) AND "lastOrderAt" > "firstOrderAt"
-                AND (${now.toISOString()}::timestamptz AT TIME ZONE 'UTC') - "lastOrderAt"
+                AND ${now.toISOString()}::timestamptz - "lastOrderAt"
                     > ("lastOrderAt" - "firstOrderAt") / ("orderCount" - 1) * ${trigger.overdueFactor}::float8
               ORDER BY "id" LIMIT ${PAGE_SIZE}`;
       let emitted = 0;

@@ -98,7 +98,7 @@ export async function fitAndStoreChurnModel(
   const [totals] = await db.$queryRaw<{ customers: number; repeatBuyers: number }[]>`
     SELECT count(*)::int AS customers, count(*) FILTER (WHERE days > 1)::int AS "repeatBuyers"
     FROM (SELECT count(DISTINCT floor(extract(epoch FROM "placedAt") / 86400)) AS days FROM "Order"
-          WHERE "placedAt" < (${endOfToday}::timestamptz AT TIME ZONE 'UTC') GROUP BY "customerId") c`;
+          WHERE "placedAt" < ${endOfToday}::timestamptz GROUP BY "customerId") c`;
   const customers = totals?.customers ?? 0;
   const repeatBuyers = totals?.repeatBuyers ?? 0;
   // A stable pseudo-random sample: customers whose id hashes below the threshold.
@@ -108,7 +108,7 @@ export async function fitAndStoreChurnModel(
     SELECT days - 1 AS x, last - first AS "txDays", ${today}::int - first AS "tDays", count(*)::int AS n
     FROM (SELECT count(DISTINCT d)::int AS days, min(d)::int AS first, max(d)::int AS last
           FROM (SELECT "customerId", floor(extract(epoch FROM "placedAt") / 86400)::int AS d FROM "Order"
-                WHERE "placedAt" < (${endOfToday}::timestamptz AT TIME ZONE 'UTC')
+                WHERE "placedAt" < ${endOfToday}::timestamptz
                   AND (${fraction >= 1} OR (hashtext("customerId") & 2147483647) < ${threshold}::int)) o
           GROUP BY "customerId") c
     GROUP BY 1, 2, 3`;

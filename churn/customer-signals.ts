@@ -48,13 +48,13 @@ export async function loadCustomerSignals(db: Database, customerRowIds: readonly
     db.$queryRaw<{ customerId: string; days: number; first: number; last: number }[]>`
       SELECT "customerId", count(DISTINCT d)::int AS days, min(d)::int AS first, max(d)::int AS last
       FROM (SELECT "customerId", floor(extract(epoch FROM "placedAt") / 86400)::int AS d FROM "Order"
-            WHERE "customerId" = ANY(${ids}::text[]) AND "placedAt" < (${endOfToday}::timestamptz AT TIME ZONE 'UTC')) o
+            WHERE "customerId" = ANY(${ids}::text[]) AND "placedAt" < ${endOfToday}::timestamptz) o
       GROUP BY 1`,
     db.$queryRaw<{ customerId: string; kind: string; score: number; answeredAt: Date }[]>`
       SELECT "customerId", "kind", "score", "answeredAt" FROM "SurveyResponse"
       WHERE "customerId" = ANY(${ids}::text[]) AND "kind" IN ('csat', 'nps')
-        AND "answeredAt" >= (${lookbackStart}::timestamptz AT TIME ZONE 'UTC')
-        AND "answeredAt" < (${endOfToday}::timestamptz AT TIME ZONE 'UTC')`,
+        AND "answeredAt" >= ${lookbackStart}::timestamptz
+        AND "answeredAt" < ${endOfToday}::timestamptz`,
     // A ticket is open when it was opened and not closed since its last opening (a reopened ticket is open).
     db.$queryRaw<{ customerId: string; openedAt: Date; severity: string | null }[]>`
       SELECT "customerId", opened AS "openedAt", severity FROM (
@@ -65,17 +65,17 @@ export async function loadCustomerSignals(db: Database, customerRowIds: readonly
                (array_agg(properties->>'severity' ORDER BY "occurredAt" DESC) FILTER (WHERE type = 'support.ticket_opened'))[1] AS severity
         FROM "Event"
         WHERE "customerId" = ANY(${ids}::text[]) AND type IN ('support.ticket_opened', 'support.ticket_closed')
-          AND "occurredAt" < (${endOfToday}::timestamptz AT TIME ZONE 'UTC')
+          AND "occurredAt" < ${endOfToday}::timestamptz
         GROUP BY 1, 2) t
       WHERE opened IS NOT NULL AND (closed IS NULL OR last_opened > closed)`,
     db.$queryRaw<{ customerId: string; occurredAt: Date; amount: string | null }[]>`
       SELECT "customerId", "occurredAt", properties->>'amount' AS amount FROM "Event"
       WHERE "customerId" = ANY(${ids}::text[]) AND type = 'order.refunded'
-        AND "occurredAt" >= (${lookbackStart}::timestamptz AT TIME ZONE 'UTC')
-        AND "occurredAt" < (${endOfToday}::timestamptz AT TIME ZONE 'UTC')`,
+        AND "occurredAt" >= ${lookbackStart}::timestamptz
+        AND "occurredAt" < ${endOfToday}::timestamptz`,
     db.$queryRaw<{ customerId: string; source: string; score: number; reportedAt: Date }[]>`
       SELECT DISTINCT ON ("customerId") "customerId", "source", "score", "reportedAt" FROM "ExternalChurnScore"
-      WHERE "customerId" = ANY(${ids}::text[]) AND "reportedAt" < (${endOfToday}::timestamptz AT TIME ZONE 'UTC')
+      WHERE "customerId" = ANY(${ids}::text[]) AND "reportedAt" < ${endOfToday}::timestamptz
       ORDER BY "customerId", "reportedAt" DESC, "id"`,
   ]);
 

@@ -15,7 +15,7 @@
 // The event id is customer + new band + what computed it (the run, or the order event), so a retry
 // stores nothing twice. A score computed as of an earlier instant never replaces a later one.
 import { computeModelOutputs } from '../core/churn/customer-forecast.ts';
-import type { RiskConfig, RiskScore } from '../core/churn/risk-score.ts';
+import type { RiskBand, RiskConfig, RiskScore } from '../core/churn/risk-score.ts';
 import { DEFAULT_RISK_CONFIG, scoreChurnRisk } from '../core/churn/risk-score.ts';
 import type { RoutableEvent } from '../core/routing/ports.ts';
 import type { Database } from '../runtime/database.ts';
@@ -95,7 +95,9 @@ export async function scoreAndStore(
 
   return db.$transaction(
     async (tx) => {
-      const previous = await tx.$queryRaw<{ customerId: string; score: number; band: string; computedAt: Date }[]>`
+      // Raw SQL where it is set-based or locks: the current scores are read FOR UPDATE, and the scores
+      // are upserted with one INSERT ... ON CONFLICT DO UPDATE over the whole batch.
+      const previous = await tx.$queryRaw<{ customerId: string; score: number; band: RiskBand; computedAt: Date }[]>`
         SELECT "customerId", "score", "band", "computedAt" FROM "ChurnScore"
         WHERE "customerId" = ANY(${ids}::text[]) ORDER BY "customerId" FOR UPDATE`;
       const before = new Map(previous.map((row) => [row.customerId, row]));
@@ -108,11 +110,11 @@ export async function scoreAndStore(
           INSERT INTO "ChurnScore" ("customerId", "score", "band", "source", "modelScore", "modelBand", "externalScore", "externalSource",
                                     "pAlive", "expectedOrders90", "expectedNextOrderAt", "factors", "reasons", "computedAt", "computedBy")
           SELECT id, score, band, source, model_score, model_band, external_score, external_source, p_alive, expected_orders,
-                 next_order_at AT TIME ZONE 'UTC', factors, reasons, (${atIso}::timestamptz AT TIME ZONE 'UTC'), computed_by
+                 next_order_at, factors, reasons, ${atIso}::timestamptz, computed_by
           FROM unnest(
             ${writes.map((w) => w.signals.customerRowId)}::text[], ${writes.map((w) => w.risk.score)}::float8[],
-            ${writes.map((w) => w.risk.band)}::text[], ${writes.map((w) => w.risk.source)}::text[],
-            ${writes.map((w) => w.risk.modelScore)}::float8[], ${writes.map((w) => w.risk.modelBand)}::text[],
+            ${writes.map((w) => w.risk.band)}::"ChurnBand"[], ${writes.map((w) => w.risk.source)}::text[],
+            ${writes.map((w) => w.risk.modelScore)}::float8[], ${writes.map((w) => w.risk.modelBand)}::"ChurnBand"[],
             ${writes.map((w) => finiteOrNull(w.risk.external?.score))}::float8[], ${writes.map((w) => w.risk.external?.source ?? null)}::text[],
             ${writes.map((w) => finiteOrNull(w.risk.model?.pAlive))}::float8[],
             ${writes.map((w) => finiteOrNull(w.risk.model?.expectedOrders90))}::float8[],
@@ -134,14 +136,16 @@ export async function scoreAndStore(
         return !prior || tenths(prior.score) !== tenths(w.risk.score) || prior.band !== w.risk.band;
       });
       if (changed.length > 0) {
-        await tx.$executeRaw`
-          INSERT INTO "ChurnScoreHistory" ("id", "customerId", "score", "band", "modelScore", "computedAt", "computedBy")
-          SELECT gen_random_uuid()::text, id, score, band, model_score, (${atIso}::timestamptz AT TIME ZONE 'UTC'), computed_by
-          FROM unnest(
-            ${changed.map((w) => w.signals.customerRowId)}::text[], ${changed.map((w) => w.risk.score)}::float8[],
-            ${changed.map((w) => w.risk.band)}::text[], ${changed.map((w) => w.risk.modelScore)}::float8[],
-            ${changed.map((w) => w.computedBy)}::text[]
-          ) AS u(id, score, band, model_score, computed_by)`;
+        await tx.churnScoreHistory.createMany({
+          data: changed.map((w) => ({
+            customerId: w.signals.customerRowId,
+            score: w.risk.score,
+            band: w.risk.band,
+            modelScore: w.risk.modelScore,
+            computedAt: at,
+            computedBy: w.computedBy,
+          })),
+        });
       }
       const bandChanged = writes.flatMap((w) => {
         const prior = before.get(w.signals.customerRowId);
@@ -157,25 +161,34 @@ export async function scoreAndStore(
       });
       let inserted = new Set<string>();
       if (bandChanged.length > 0) {
-        const rows = await tx.$queryRaw<{ id: string }[]>`
-          INSERT INTO "Event" ("id", "type", "customerId", "occurredAt", "properties", "receivedAt")
-          SELECT id, ${BAND_CHANGED}, customer_id, (${atIso}::timestamptz AT TIME ZONE 'UTC'), properties, (now() AT TIME ZONE 'UTC')
-          FROM unnest(
-            ${bandChanged.map((e) => e.id)}::text[], ${bandChanged.map((e) => e.customerRowId)}::text[],
-            ${bandChanged.map((e) => JSON.stringify(e.properties))}::jsonb[]
-          ) AS u(id, customer_id, properties)
-          ON CONFLICT ("id") DO NOTHING
-          RETURNING "id"`;
+        // Only the events that are new (ON CONFLICT DO NOTHING ... RETURNING "id").
+        const rows = await tx.event.createManyAndReturn({
+          data: bandChanged.map((e) => ({
+            id: e.id,
+            type: BAND_CHANGED,
+            customerId: e.customerRowId,
+            occurredAt: at,
+            properties: e.properties,
+          })),
+          skipDuplicates: true,
+          select: { id: true },
+        });
         inserted = new Set(rows.map((row) => row.id));
       }
       const events: RoutableEvent[] = bandChanged
         .filter((e) => inserted.has(e.id))
         .map((e) => ({ ...e, type: BAND_CHANGED, occurredAt: at }));
       if (options.page) {
-        await tx.$executeRaw`
-          UPDATE "ChurnScoringPage" SET "cursor" = ${options.page.cursor}, "scored" = "scored" + ${options.customerRowIds.length}::int,
-                 "changed" = "changed" + ${changed.length}::int, "bandChanges" = "bandChanges" + ${events.length}::int
-          WHERE "runId" = ${options.page.runId} AND "page" = ${options.page.page}::int`;
+        await tx.churnScoringPage.update({
+          where: { runId_page: { runId: options.page.runId, page: options.page.page } },
+          data: {
+            cursor: options.page.cursor,
+            scored: { increment: options.customerRowIds.length },
+            changed: { increment: changed.length },
+            bandChanges: { increment: events.length },
+          },
+          select: { runId: true },
+        });
       }
       return { scored: options.customerRowIds.length, changed: changed.length, bandChanges: events.length, events };
     },

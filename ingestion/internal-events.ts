@@ -2,7 +2,7 @@
 // manager's contact): stored in the same table as customer events, idempotent by id, and routed to
 // journeys the same way.
 import type { RouteEvents } from '../core/routing/ports.ts';
-import type { Database } from '../runtime/database.ts';
+import type { Database, Prisma } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
 
 export type InternalEvent = {
@@ -15,12 +15,19 @@ export type InternalEvent = {
 
 /** Stores the event once (by id) and routes it; returns false when it had been emitted before. */
 export async function emitInternalEvent(db: Database, route: RouteEvents | null, event: InternalEvent): Promise<boolean> {
-  const inserted = await db.$executeRaw`
-    INSERT INTO "Event" ("id", "type", "customerId", "occurredAt", "properties", "receivedAt")
-    VALUES (${event.id}, ${event.type}, ${event.customerRowId}, (${event.occurredAt.toISOString()}::timestamptz AT TIME ZONE 'UTC'),
-            ${JSON.stringify(event.properties)}::jsonb, (now() AT TIME ZONE 'UTC'))
-    ON CONFLICT ("id") DO NOTHING`;
-  if (inserted === 0) return false;
+  const { count } = await db.event.createMany({
+    data: [
+      {
+        id: event.id,
+        type: event.type,
+        customerId: event.customerRowId,
+        occurredAt: event.occurredAt,
+        properties: event.properties as Prisma.InputJsonObject,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  if (count === 0) return false;
   if (route) {
     const customer = await db.customer.findUniqueOrThrow({ where: { id: event.customerRowId }, select: { externalId: true } });
     await route([{ ...event, customerId: customer.externalId }]);

@@ -50,7 +50,7 @@ export async function storeEvents(db: Database, events: IncomingEvent[], options
 async function ensureCustomers(tx: Tx, externalIds: string[]): Promise<Map<string, string>> {
   await tx.exec(sql`
     INSERT INTO "Customer" ("id", "externalId", "updatedAt")
-    SELECT gen_random_uuid()::text, x, (now() AT TIME ZONE 'UTC') FROM unnest(${externalIds}::text[]) AS x
+    SELECT gen_random_uuid()::text, x, now() FROM unnest(${externalIds}::text[]) AS x
     ON CONFLICT ("externalId") DO NOTHING`);
   const rows = await tx.rows<{ id: string; externalId: string }>(sql`
     SELECT "id", "externalId" FROM "Customer" WHERE "externalId" = ANY(${externalIds}::text[])`);
@@ -61,8 +61,8 @@ async function ensureCustomers(tx: Tx, externalIds: string[]): Promise<Map<strin
 async function insertEvents(tx: Tx, events: IncomingEvent[], customerIds: Map<string, string>, markRouted: boolean): Promise<Set<string>> {
   const rows = await tx.rows<{ id: string }>(sql`
     INSERT INTO "Event" ("id", "type", "customerId", "occurredAt", "properties", "receivedAt", "routedAt")
-    SELECT id, type, "customerId", "occurredAt" AT TIME ZONE 'UTC', properties, (now() AT TIME ZONE 'UTC'),
-           CASE WHEN ${markRouted} THEN (now() AT TIME ZONE 'UTC') END
+    SELECT id, type, "customerId", "occurredAt", properties, now(),
+           CASE WHEN ${markRouted} THEN now() END
     FROM unnest(
       ${events.map((event) => event.id)}::text[],
       ${events.map((event) => event.type)}::text[],
@@ -97,8 +97,8 @@ async function applyEvents(tx: Tx, events: StoredEvent[]): Promise<void> {
     const rows = ofType(events, type);
     if (rows.length === 0) continue;
     await tx.exec(sql`
-      UPDATE "Order" o SET ${raw(`"${column}"`)} = COALESCE(o.${raw(`"${column}"`)}, u.at), "updatedAt" = (now() AT TIME ZONE 'UTC')
-      FROM (SELECT order_id, customer_id, min(at) AT TIME ZONE 'UTC' AS at FROM unnest(
+      UPDATE "Order" o SET ${raw(`"${column}"`)} = COALESCE(o.${raw(`"${column}"`)}, u.at), "updatedAt" = now()
+      FROM (SELECT order_id, customer_id, min(at) AS at FROM unnest(
         ${rows.map((e) => e.properties.orderId)}::text[], ${rows.map((e) => e.customerRowId)}::text[],
         ${rows.map((e) => e.occurredAt.toISOString())}::timestamptz[]) AS x(order_id, customer_id, at) GROUP BY 1, 2) u
       WHERE o."externalId" = u.order_id AND o."customerId" = u.customer_id`);
@@ -107,8 +107,8 @@ async function applyEvents(tx: Tx, events: StoredEvent[]): Promise<void> {
   const active = ofType(events, 'customer.active');
   if (active.length > 0) {
     await tx.exec(sql`
-      UPDATE "Customer" c SET "lastActiveAt" = GREATEST(COALESCE(c."lastActiveAt", u.at), u.at), "updatedAt" = (now() AT TIME ZONE 'UTC')
-      FROM (SELECT id, max(at) AT TIME ZONE 'UTC' AS at FROM unnest(
+      UPDATE "Customer" c SET "lastActiveAt" = GREATEST(COALESCE(c."lastActiveAt", u.at), u.at), "updatedAt" = now()
+      FROM (SELECT id, max(at) AS at FROM unnest(
         ${active.map((e) => e.customerRowId)}::text[], ${active.map((e) => e.occurredAt.toISOString())}::timestamptz[]) AS x(id, at) GROUP BY 1) u
       WHERE c."id" = u.id`);
   }
@@ -116,7 +116,7 @@ async function applyEvents(tx: Tx, events: StoredEvent[]): Promise<void> {
   if (scores.length > 0) {
     await tx.exec(sql`
       INSERT INTO "ExternalChurnScore" ("id", "customerId", "source", "score", "reportedAt", "eventId")
-      SELECT gen_random_uuid()::text, customer_id, source, score, at AT TIME ZONE 'UTC', event_id FROM unnest(
+      SELECT gen_random_uuid()::text, customer_id, source, score, at, event_id FROM unnest(
         ${scores.map((e) => e.customerRowId)}::text[], ${scores.map((e) => e.properties.source)}::text[],
         ${scores.map((e) => e.properties.score)}::float8[], ${scores.map((e) => e.occurredAt.toISOString())}::timestamptz[],
         ${scores.map((e) => e.id)}::text[]) AS x(customer_id, source, score, at, event_id)
@@ -157,7 +157,7 @@ async function applyProfiles(tx: Tx, upserts: Of<'customer.upserted'>[]): Promis
       "timezone" = COALESCE(u.timezone, c."timezone"),
       "attributes" = c."attributes" || u.attributes,
       "consent" = c."consent" || u.consent,
-      "updatedAt" = (now() AT TIME ZONE 'UTC')
+      "updatedAt" = now()
     FROM unnest(
       ${ids}::text[], ${profiles.map((p) => p.email)}::text[], ${profiles.map((p) => p.name)}::text[],
       ${profiles.map((p) => p.locale)}::text[], ${profiles.map((p) => p.timezone)}::text[],
@@ -172,7 +172,7 @@ async function applyNewOrders(tx: Tx, orders: Of<'order.placed'>[]): Promise<voi
   await tx.exec(sql`
     WITH inserted AS (
       INSERT INTO "Order" ("id", "externalId", "customerId", "total", "currency", "items", "placedAt", "updatedAt")
-      SELECT gen_random_uuid()::text, order_id, customer_id, total, currency, items, at AT TIME ZONE 'UTC', (now() AT TIME ZONE 'UTC')
+      SELECT gen_random_uuid()::text, order_id, customer_id, total, currency, items, at, now()
       FROM unnest(
         ${orders.map((e) => e.properties.orderId)}::text[], ${orders.map((e) => e.customerRowId)}::text[],
         ${orders.map((e) => e.properties.total)}::numeric[], ${orders.map((e) => e.properties.currency)}::text[],
@@ -183,10 +183,11 @@ async function applyNewOrders(tx: Tx, orders: Of<'order.placed'>[]): Promise<voi
     )
     UPDATE "Customer" c SET
       "orderCount" = c."orderCount" + agg.n,
-      "totalSpent" = c."totalSpent" + agg.total,
+      -- Capped at what Decimal(14,2) holds: a lifetime total past a trillion is still "a lot".
+      "totalSpent" = LEAST(c."totalSpent" + agg.total, 999999999999.99),
       "firstOrderAt" = LEAST(COALESCE(c."firstOrderAt", agg.first), agg.first),
       "lastOrderAt" = GREATEST(COALESCE(c."lastOrderAt", agg.last), agg.last),
-      "updatedAt" = (now() AT TIME ZONE 'UTC')
+      "updatedAt" = now()
     FROM (SELECT "customerId", count(*)::int AS n, sum("total") AS total, min("placedAt") AS first, max("placedAt") AS last
           FROM inserted GROUP BY 1) agg
     WHERE c."id" = agg."customerId"`);
@@ -207,8 +208,8 @@ async function applyRefunds(tx: Tx, refunds: Of<'order.refunded'>[]): Promise<vo
   await tx.exec(sql`
     UPDATE "Order" o SET
       "refundedAmount" = LEAST(o."total", o."refundedAmount" + COALESCE(u.amount, o."total")),
-      "refundedAt" = u.at AT TIME ZONE 'UTC',
-      "updatedAt" = (now() AT TIME ZONE 'UTC')
+      "refundedAt" = u.at,
+      "updatedAt" = now()
     FROM unnest(
       ${keys.map((key) => key.split('\u0000')[1] as string)}::text[], ${values.map((v) => v.customerId)}::text[],
       ${values.map((v) => v.amount)}::numeric[], ${values.map((v) => v.at.toISOString())}::timestamptz[]

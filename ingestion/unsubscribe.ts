@@ -42,9 +42,10 @@ export async function unsubscribeCustomer(
     const added = email
       ? (await tx.suppression.createMany({ data: [{ email, reason: 'unsubscribed', source: input.source }], skipDuplicates: true })).count
       : 0;
+    // Raw SQL: the JSON merge happens in place, in the statement that checks consent was not already false.
     const consentChanged = await tx.$executeRaw`
       UPDATE "Customer"
-      SET "consent" = COALESCE("consent", '{}'::jsonb) || '{"marketing": false}'::jsonb, "updatedAt" = (now() AT TIME ZONE 'UTC')
+      SET "consent" = COALESCE("consent", '{}'::jsonb) || '{"marketing": false}'::jsonb, "updatedAt" = now()
       WHERE "id" = ${customer.id} AND COALESCE("consent" -> 'marketing', 'null'::jsonb) <> 'false'::jsonb`;
     return { first: added > 0 || consentChanged > 0 };
   });

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, diffSchemas, migrationsDir, schemaPath } from '../../runtime/schema-engine.ts';
 import { runCli } from '../support/cli.ts';
@@ -59,6 +60,61 @@ describe('migrations', () => {
     const [a, b] = await Promise.all([catalog(migrated), catalog(fromSchema)]);
     expect(a.columns.length).toBeGreaterThan(50);
     expect(a).toEqual(b);
+  });
+
+  it('keep every timestamp and band when timestamps become timestamptz and bands an enum', async () => {
+    // Built up to the migration before, with rows written the old way (UTC wall-clock `timestamp(3)`,
+    // bands as text), then migrated in a session whose TimeZone is not UTC: the instants must not move.
+    const folders = (await readdir(migrationsDir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+    const target = folders.findIndex((name) => name.endsWith('_timestamptz_and_churn_band'));
+    expect(target).toBeGreaterThan(0);
+    const run = async (client: pg.Client, names: string[]) => {
+      for (const name of names) await client.query(await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8'));
+    };
+    const database = await emptyDatabase();
+    const client = await database.connect();
+    try {
+      await run(client, folders.slice(0, target));
+      await client.query(`
+        INSERT INTO "Customer" ("id", "externalId", "createdAt", "updatedAt", "lastOrderAt")
+        VALUES ('c1', 'ext-1', '2026-03-29 00:30:00.125', '2026-10-25 01:30:00', '2026-01-31 23:59:59.999');
+        INSERT INTO "Event" ("id", "type", "customerId", "occurredAt", "receivedAt")
+        VALUES ('e1', 'order.placed', 'c1', '2026-03-29 01:30:00', '2026-03-29 02:00:00');
+        INSERT INTO "ChurnScore" ("customerId", "score", "band", "modelScore", "modelBand", "computedAt", "expectedNextOrderAt")
+        VALUES ('c1', 64.5, 'high', 41, 'medium', '2026-11-01 03:15:00', NULL);
+        INSERT INTO "ChurnScoreHistory" ("id", "customerId", "score", "band", "computedAt")
+        VALUES ('h1', 'c1', 12, 'low', '2026-10-01 03:15:00'), ('h2', 'c1', 64.5, 'high', '2026-11-01 03:15:00');`);
+      await client.query(`SET TIME ZONE 'America/New_York'`);
+      await run(client, folders.slice(target));
+      const epoch = async (sql: string) =>
+        Number((await client.query<{ ms: string }>(`SELECT (extract(epoch FROM (${sql})) * 1000)::bigint::text AS ms`)).rows[0]?.ms);
+      const at = (iso: string) => new Date(iso).getTime();
+      expect(await epoch(`SELECT "createdAt" FROM "Customer"`)).toBe(at('2026-03-29T00:30:00.125Z'));
+      expect(await epoch(`SELECT "updatedAt" FROM "Customer"`)).toBe(at('2026-10-25T01:30:00Z'));
+      expect(await epoch(`SELECT "lastOrderAt" FROM "Customer"`)).toBe(at('2026-01-31T23:59:59.999Z'));
+      expect(await epoch(`SELECT "occurredAt" FROM "Event"`)).toBe(at('2026-03-29T01:30:00Z'));
+      expect(await epoch(`SELECT "receivedAt" FROM "Event"`)).toBe(at('2026-03-29T02:00:00Z'));
+      expect(await epoch(`SELECT "computedAt" FROM "ChurnScore"`)).toBe(at('2026-11-01T03:15:00Z'));
+      const { rows: scores } = await client.query(
+        `SELECT "band"::text AS band, "modelBand"::text AS "modelBand", "expectedNextOrderAt", pg_typeof("band")::text AS type FROM "ChurnScore"`,
+      );
+      expect(scores).toEqual([{ band: 'high', modelBand: 'medium', expectedNextOrderAt: null, type: '"ChurnBand"' }]);
+      const { rows: history } = await client.query(`SELECT "id", "band"::text AS band FROM "ChurnScoreHistory" ORDER BY "id"`);
+      expect(history).toEqual([
+        { id: 'h1', band: 'low' },
+        { id: 'h2', band: 'high' },
+      ]);
+      // Every timestamp column is timestamptz(3) now.
+      const { rows: types } = await client.query(`
+        SELECT DISTINCT data_type, datetime_precision FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name <> '_prisma_migrations' AND data_type LIKE 'timestamp%'`);
+      expect(types).toEqual([{ data_type: 'timestamp with time zone', datetime_precision: 3 }]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('`aftercare migrate` applies everything once, then changes nothing', async () => {

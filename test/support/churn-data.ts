@@ -27,7 +27,7 @@ export async function insertSyntheticCustomers(
   const externalIds = customers.map((customer) => customer.customerId);
   await db.$executeRaw`
     INSERT INTO "Customer" ("id", "externalId", "updatedAt")
-    SELECT gen_random_uuid()::text, x, (now() AT TIME ZONE 'UTC') FROM unnest(${externalIds}::text[]) AS x`;
+    SELECT gen_random_uuid()::text, x, now() FROM unnest(${externalIds}::text[]) AS x`;
   const orders = transactions.map((transaction, i) => ({
     orderId: `${transaction.customerId}-o${i}`,
     customerId: transaction.customerId,
@@ -39,7 +39,7 @@ export async function insertSyntheticCustomers(
     const chunk = orders.slice(start, start + 25_000);
     await db.$executeRaw`
       INSERT INTO "Order" ("id", "externalId", "customerId", "total", "currency", "placedAt", "updatedAt")
-      SELECT gen_random_uuid()::text, u.order_id, c."id", u.total, 'EUR', u.at AT TIME ZONE 'UTC', (now() AT TIME ZONE 'UTC')
+      SELECT gen_random_uuid()::text, u.order_id, c."id", u.total, 'EUR', u.at, now()
       FROM unnest(${chunk.map((o) => o.orderId)}::text[], ${chunk.map((o) => o.customerId)}::text[],
                   ${chunk.map((o) => o.total)}::numeric[], ${chunk.map((o) => o.at)}::timestamptz[]) AS u(order_id, customer, total, at)
       JOIN "Customer" c ON c."externalId" = u.customer`;
