@@ -40,6 +40,7 @@ export const eventsRoutes = (deps: IngestDeps): FastifyPluginAsyncZod =>
         },
         // Events are validated one by one below; the schema above documents them.
         validatorCompiler: () => (data) => ({ value: data }),
+        config: { judgesEachItem: true },
       },
       async (request, reply) => {
         const { events, batch } = unpackEvents(request.body);

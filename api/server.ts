@@ -1,8 +1,9 @@
 // The HTTP edge: validates and translates, nothing more. Every request schema is a zod schema, which
 // also produces GET /openapi.json.
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -11,12 +12,14 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { RouteEvents } from '../core/routing/ports.ts';
+import { findUnstorableText } from '../core/text/storable.ts';
 import { TemplateStore } from '../messaging/template-store.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
+import { hashApiKey } from './api-keys.ts';
 import { createApiKeyCheck } from './auth.ts';
 import { churnRoutes } from './churn-routes.ts';
-import { handleError } from './errors.ts';
+import { HttpError, handleError } from './errors.ts';
 import { eventsRoutes } from './events-routes.ts';
 import { journeysRoutes } from './journeys-routes.ts';
 import { publicRoutes } from './public-routes.ts';
@@ -35,11 +38,20 @@ export type ApiDeps = {
   /** For customers without a zone of their own (simulations, previews). */
   defaultTimezone?: string;
   defaultLocale?: string;
+  /**
+   * Requests per minute per API key (/v1) and per client address (public links and webhooks), each
+   * answered 429 with `retry-after` past the limit; false turns both off (tests that flood on purpose).
+   */
+  rateLimits?: RateLimits | false;
   /** The sender, as templates show it (previews). */
   business?: { name: string; address: string };
   /** The task queue workers poll (TASK_QUEUE; default `aftercare`): where POST /v1/churn/recompute starts its run. */
   taskQueue?: string;
 };
+
+export type RateLimits = { perKeyPerMinute: number; perAddressPerMinute: number };
+/** Far above any real integration (a batch endpoint takes 1000 events a call), far below a flood. */
+export const DEFAULT_RATE_LIMITS: RateLimits = { perKeyPerMinute: 6000, perAddressPerMinute: 300 };
 
 /** Room for a full batch of 1000 events with generous properties. */
 export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -58,6 +70,19 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
+  // Text PostgreSQL cannot store (NUL, lone surrogates) or JSON nested past the limit is refused with
+  // its field before any route reads the database with it. POST /v1/events judges each event alone.
+  app.addHook('preValidation', async (request) => {
+    const parts: [string, unknown][] = [
+      ['params', request.params],
+      ['query', request.query],
+    ];
+    if (!(request.routeOptions.config as { judgesEachItem?: boolean } | undefined)?.judgesEachItem) parts.push(['body', request.body]);
+    for (const [part, value] of parts) {
+      const found = findUnstorableText(value, { root: part === 'body' ? '' : part });
+      if (found) throw new HttpError(422, 'invalid_request', `${found.path} ${found.message}`, found.path);
+    }
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -93,9 +118,23 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  const limits = deps.rateLimits === false ? null : (deps.rateLimits ?? DEFAULT_RATE_LIMITS);
+  const limitBy = (max: number, key: (request: FastifyRequest) => string) => ({
+    max,
+    timeWindow: '1 minute',
+    keyGenerator: key,
+    errorResponseBuilder: (_request: FastifyRequest, context: { after: string }) =>
+      new HttpError(429, 'rate_limited', `Too many requests; try again in ${context.after}.`),
+  });
+  // The key's hash names the bucket: a valid key and a guessed one are limited alike, before any lookup.
+  const byApiKey = (request: FastifyRequest) => `key:${hashApiKey(request.headers.authorization ?? request.ip)}`;
+
+  if (limits) await app.register(rateLimit, { global: false });
   const requireApiKey = createApiKeyCheck(deps.db);
   await app.register(
     async (v1) => {
+      // Before the key check, so that guessing keys is limited too.
+      if (limits) v1.addHook('onRequest', app.rateLimit(limitBy(limits.perKeyPerMinute, byApiKey)));
       v1.addHook('onRequest', requireApiKey);
       await v1.register(eventsRoutes({ db: deps.db, route: deps.route, logger: deps.logger }));
       await v1.register(
@@ -123,14 +162,17 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
     { prefix: '/v1' },
   );
   // Public, no API key: links in emails and Resend's webhooks prove themselves (signed tokens, Svix signatures).
-  await app.register(
-    publicRoutes({
-      db: deps.db,
-      route: deps.route,
-      logger: deps.logger,
-      secret: deps.secret,
-      resendWebhookSecret: deps.resendWebhookSecret,
-    }),
-  );
+  await app.register(async (open) => {
+    if (limits) open.addHook('onRequest', app.rateLimit(limitBy(limits.perAddressPerMinute, (request) => `address:${request.ip}`)));
+    await open.register(
+      publicRoutes({
+        db: deps.db,
+        route: deps.route,
+        logger: deps.logger,
+        secret: deps.secret,
+        resendWebhookSecret: deps.resendWebhookSecret,
+      }),
+    );
+  });
   return app as unknown as ApiServer;
 }

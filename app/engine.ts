@@ -180,6 +180,7 @@ export class Engine {
       taskQueue: this.config.taskQueue,
       defaultLocale: this.config.defaultLocale,
       business: { name: this.config.businessName, address: this.config.businessAddress },
+      rateLimits: this.config.rateLimits,
     });
     await server.listen({ port: this.config.port, host: this.config.host });
     this.onStop(() => server.close());

@@ -44,6 +44,8 @@ const envSchema = z.object({
   DEFAULT_LOCALE: z.string().default('en'),
   AFTERCARE_SEED_DEMO: z.enum(['auto', 'never', 'always']).default('auto'),
   EMAIL_RATE_LIMIT: z.coerce.number().positive().max(1000).default(2),
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(6000),
+  RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(300),
   BUSINESS_NAME: z.string().trim().min(1).default('Aftercare Demo Store'),
   BUSINESS_POSTAL_ADDRESS: z.string().trim().min(1).default('1 Example Street, Springfield'),
   CHURN_SCHEDULE_TIMEZONE: optionalString.refine((zone) => zone === undefined || isValidTimeZone(zone), {
@@ -89,6 +91,8 @@ export type Config = {
   businessName: string;
   businessAddress: string;
   emailsPerSecond: number;
+  /** Requests per minute per API key (/v1) and per client address (public links, webhooks). */
+  rateLimits: { perKeyPerMinute: number; perAddressPerMinute: number };
   /** Time zone of the nightly churn scoring (default: DEFAULT_TIMEZONE). */
   churnScheduleTimezone: string;
   /** Lowest score of the medium and of the high churn band. */
@@ -135,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultLocale: e.DEFAULT_LOCALE,
     seedDemo: e.AFTERCARE_SEED_DEMO,
     emailsPerSecond: e.EMAIL_RATE_LIMIT,
+    rateLimits: { perKeyPerMinute: e.RATE_LIMIT_PER_KEY, perAddressPerMinute: e.RATE_LIMIT_PER_ADDRESS },
     businessName: e.BUSINESS_NAME,
     businessAddress: e.BUSINESS_POSTAL_ADDRESS,
     churnScheduleTimezone: e.CHURN_SCHEDULE_TIMEZONE ?? e.DEFAULT_TIMEZONE,

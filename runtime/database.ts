@@ -12,7 +12,9 @@ const pools = new WeakMap<Database, pg.Pool>();
 export type PoolErrorLogger = { warn(details: object, message: string): void };
 
 export function createDatabase(connectionString: string, poolSize = 10, options: { logger?: PoolErrorLogger } = {}): Database {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // Prisma's adapter writes dates without an offset and reads timestamptz as if it were UTC, so every
+  // session runs in UTC whatever the server's own TimeZone is.
+  const pool = new pg.Pool({ connectionString, max: poolSize, options: '-c TimeZone=UTC' });
   // An idle client whose connection dies (the server restarted, an admin or `DROP DATABASE ... WITH
   // (FORCE)` ended its backend: 57P01) makes the pool emit 'error'; without a listener that is an
   // uncaught exception that kills the process. pg has already discarded that client and opens a new

@@ -217,7 +217,7 @@ async function startServer(binaries: Binaries, pgdata: string, port: number, run
       '-t',
       '60',
       '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`,
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c timezone=UTC`,
     ]);
   } catch (error) {
     const tail = await readFile(logFile, 'utf8').then(

@@ -13,13 +13,33 @@ export type LoggerOptions = {
   destination?: DestinationStream;
 };
 
+/**
+ * Personal data never reaches a log line, whatever a caller passes: addresses and names under these
+ * keys are censored (a customer is named by id in logs).
+ */
+const redact = {
+  paths: [
+    'email',
+    'to',
+    'toAddress',
+    'customerName',
+    '*.email',
+    '*.to',
+    '*.toAddress',
+    '*.customerName',
+    'properties.name',
+    '*.properties.name',
+  ],
+  censor: '[redacted]',
+};
+
 export function createLogger(level: string, name = 'aftercare', options: LoggerOptions = {}): Logger {
   const wantPretty = options.pretty ?? Boolean(process.stdout.isTTY);
-  if (!wantPretty) return options.destination ? pino({ name, level }, options.destination) : pino({ name, level });
+  if (!wantPretty) return options.destination ? pino({ name, level, redact }, options.destination) : pino({ name, level, redact });
   // A stream in this thread, written synchronously, rather than a worker transport: the last lines
   // before an exit (an error at start-up, "stopping") are on the screen when the process ends.
   return pino(
-    { name, level },
+    { name, level, redact },
     pretty({
       sync: true,
       translateTime: 'SYS:HH:MM:ss.l',

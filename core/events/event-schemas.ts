@@ -1,6 +1,7 @@
 // The events Aftercare accepts (PRODUCT.md, "Events"). These schemas validate requests, generate
 // the OpenAPI document, and type the rest of the engine: one source for all three.
 import { z } from 'zod';
+import { findUnstorableText } from '../text/storable.ts';
 import { isIanaTimeZone, isLanguageTag } from '../time/zones.ts';
 
 export const MAX_EVENTS_PER_BATCH = 1000;
@@ -21,7 +22,8 @@ const money = z
   .number({ error: requiredOr('must be a number') })
   .finite({ error: 'must be a finite number' })
   .min(0, { error: 'must not be negative' })
-  .max(1e12, { error: 'is too large' });
+  // One order or refund; the columns hold 14 digits, and a customer's lifetime total is capped there.
+  .max(1e9, { error: 'must be at most 1000000000' });
 
 const currencyCodes = new Set(Intl.supportedValuesOf('currency'));
 const currency = z
@@ -184,6 +186,9 @@ function firstIssue(error: z.ZodError, prefix = ''): FieldError {
 
 /** Checks one event; `now` bounds how far in the future `occurredAt` may be. */
 export function validateEvent(raw: unknown, now: Date): EventValidation {
+  // Before the schema: a string PostgreSQL cannot store would otherwise fail the whole batch at insert.
+  const unstorable = findUnstorableText(raw, { root: '' });
+  if (unstorable) return { ok: false, error: { field: unstorable.path === '(body)' ? '(event)' : unstorable.path, message: unstorable.message } };
   const refused = engineOnlyReason(raw);
   if (refused) return { ok: false, error: { field: 'type', message: refused } };
   const envelope = eventEnvelopeSchema.safeParse(raw);

@@ -3,10 +3,19 @@
 import { Duration } from 'luxon';
 import { z } from 'zod';
 import { type EventType, eventTypes } from '../events/event-schemas.ts';
+import { findUnstorableText, MAX_JSON_DEPTH } from '../text/storable.ts';
 
-const isoDuration = z.string().refine((text) => Duration.fromISO(text).isValid && Duration.fromISO(text).toMillis() > 0, {
-  error: 'must be a positive ISO-8601 duration such as P3D or PT12H',
-});
+/** The longest wait, timeout, window or cool-down a journey may state: a clock can add it to any date. */
+export const MAX_DURATION_DAYS = 5 * 366;
+const isoDuration = z
+  .string()
+  .max(64, { error: 'must be an ISO-8601 duration such as P3D or PT12H' })
+  .refine((text) => Duration.fromISO(text).isValid && Duration.fromISO(text).toMillis() > 0, {
+    error: 'must be a positive ISO-8601 duration such as P3D or PT12H',
+  })
+  .refine((text) => !Duration.fromISO(text).isValid || Duration.fromISO(text).as('days') <= MAX_DURATION_DAYS, {
+    error: 'must be at most 5 years (P5Y)',
+  });
 
 const stepId = z.string().regex(/^[a-z0-9][a-z0-9-_]{0,62}$/, { error: 'must be lower-case letters, digits, - or _' });
 
@@ -232,7 +241,16 @@ function flattenIssues(issues: z.core.$ZodIssue[], prefix: PropertyKey[] = []): 
 const unknownFields = (errors: DefinitionError[]) => errors.filter((error) => error.message.startsWith('unknown field')).length;
 const depth = (errors: DefinitionError[]) => Math.max(...errors.map((error) => error.path.length));
 
+/**
+ * How deep a definition's JSON may nest: enough for any real journey (a branch condition about 14
+ * `not`/`all`/`any` deep), and shallow enough that the recursive schema and interpreter never run out
+ * of stack.
+ */
+export const MAX_DEFINITION_DEPTH = MAX_JSON_DEPTH;
+
 export function validateJourneyDefinition(raw: unknown): DefinitionValidation {
+  const unstorable = findUnstorableText(raw, { maxDepth: MAX_DEFINITION_DEPTH });
+  if (unstorable) return { ok: false, errors: [{ path: unstorable.path, message: unstorable.message }] };
   const parsed = journeyDefinitionSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, errors: flattenIssues(parsed.error.issues) };
   const definition = parsed.data as JourneyDefinition;

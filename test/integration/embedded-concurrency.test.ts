@@ -13,7 +13,7 @@ const SHIPPED = ['at-risk-save', 'post-purchase-checkin', 'review-request', 'ser
 describe('aftercare start under concurrent load', () => {
   let engine: EmbeddedEngine;
   beforeAll(async () => {
-    engine = await startEmbeddedEngine();
+    engine = await startEmbeddedEngine({ LOG_LEVEL: 'info' });
   });
   afterAll(async () => {
     await engine?.dispose();
@@ -89,5 +89,9 @@ describe('aftercare start under concurrent load', () => {
     expect(enrolled[0]).toEqual({ total: orders + 1, orders: orders + 1 });
     const unrouted = await engine.query<{ count: number }>(`SELECT count(*)::int AS count FROM "Event" WHERE "routedAt" IS NULL`);
     expect(unrouted[0]?.count).toBe(0);
+
+    // Everything it logged at info, through all of that: no email address, no customer name.
+    expect(engine.output()).toContain('"level":30');
+    expect(engine.output()).not.toMatch(/@example\.com|Ada Lovelace|Amélie/);
   });
 });
