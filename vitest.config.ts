@@ -19,7 +19,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          // test/replay: recorded workflow histories replayed against the global setup's workflow bundle.
+          include: ['test/integration/**/*.test.ts', 'test/replay/**/*.test.ts'],
           pool: 'forks',
           globalSetup: ['test/support/global-setup.ts'],
           // Closes what a file left open (CLI processes, databases and their pools) after its own hooks.

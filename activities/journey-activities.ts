@@ -9,6 +9,7 @@ import { asChurnBand } from '../core/journey/definition.ts';
 import type { CustomerFacts, Outcome, SendOutcome, StepLogEntry } from '../core/journey/interpreter.ts';
 import { listUnsubscribeHeaders } from '../core/messaging/unsubscribe-links.ts';
 import { decideSend, defaultPolicies, type SendPolicies } from '../core/policy/send-policy.ts';
+import { StoredDefinitionError, storedDefinition } from '../journey-store/journey-versions.ts';
 import { capHistory } from '../messaging/cap-history.ts';
 import { renderData } from '../messaging/render-data.ts';
 import type { TemplateStore } from '../messaging/template-store.ts';
@@ -100,6 +101,14 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
       if (!version) {
         throw ApplicationFailure.nonRetryable(`Journey ${input.journeyKey} has no version ${input.version}`, 'JourneyVersionMissing');
       }
+      // Parsed, not cast: the interpreter never runs a definition the schema rejects, and a retry would not fix it.
+      let definition: JourneyDefinition;
+      try {
+        definition = storedDefinition(version);
+      } catch (error) {
+        if (!(error instanceof StoredDefinitionError)) throw error;
+        throw ApplicationFailure.nonRetryable(error.message, 'JourneyDefinitionInvalid', { errors: error.errors });
+      }
       const customer = await db.customer.findUniqueOrThrow({ where: { id: input.customerId } });
       const enrollment = await db.enrollment.upsert({
         where: { workflowId: input.workflowId },
@@ -119,7 +128,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
       return {
         enrollmentId: enrollment.id,
         journeyStatus: journey.status,
-        definition: version.definition as JourneyDefinition,
+        definition,
         timezone: customer.timezone ?? config.defaultTimezone,
         group: enrollment.group,
       };

@@ -118,7 +118,44 @@ export async function publishShippedJourneys(db: Database): Promise<PublishResul
 
 export type ActiveJourney = { key: string; version: number; definition: JourneyDefinition };
 
-/** The active journeys at their current versions; throws when a current version cannot be read. */
+/** A stored version whose definition no longer passes the schema (written by hand, or by an older schema). */
+export class StoredDefinitionError extends Error {
+  constructor(
+    readonly journeyKey: string,
+    readonly version: number,
+    readonly errors: { path: string; message: string }[],
+  ) {
+    super(
+      `The stored definition of journey ${journeyKey} version ${version} does not parse: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+    );
+  }
+}
+
+/** Parsed definitions by key, version and checksum: a version is never updated, so it is parsed once. */
+const parsedDefinitions = new Map<string, JourneyDefinition>();
+const PARSED_DEFINITIONS_KEPT = 1_000;
+
+/**
+ * A stored JourneyVersion's definition, parsed through the schema (with its defaults) on its way to the
+ * interpreter rather than cast; throws StoredDefinitionError when it does not parse.
+ */
+export function storedDefinition(version: {
+  journeyKey: string;
+  version: number;
+  checksum: string;
+  definition: unknown;
+}): JourneyDefinition {
+  const cacheKey = `${version.journeyKey}\u0000${version.version}\u0000${version.checksum}`;
+  const cached = parsedDefinitions.get(cacheKey);
+  if (cached) return cached;
+  const result = validateJourneyDefinition(version.definition);
+  if (!result.ok) throw new StoredDefinitionError(version.journeyKey, version.version, result.errors);
+  if (parsedDefinitions.size >= PARSED_DEFINITIONS_KEPT) parsedDefinitions.delete(parsedDefinitions.keys().next().value as string);
+  parsedDefinitions.set(cacheKey, result.definition);
+  return result.definition;
+}
+
+/** The active journeys at their current versions; throws when a current version cannot be read or parsed. */
 export async function activeJourneys(db: Database): Promise<ActiveJourney[]> {
   const journeys = await db.journey.findMany({ where: { status: 'active', currentVersion: { not: null } } });
   if (journeys.length === 0) return [];
@@ -132,6 +169,6 @@ export async function activeJourneys(db: Database): Promise<ActiveJourney[]> {
   return versions.map((version) => ({
     key: version.journeyKey,
     version: version.version,
-    definition: version.definition as JourneyDefinition,
+    definition: storedDefinition(version),
   }));
 }

@@ -1,12 +1,18 @@
-// Temporal Schedules the engine relies on, created idempotently when a worker starts.
-import { type Client, ScheduleAlreadyRunning } from '@temporalio/client';
+// Temporal Schedules the engine relies on, created idempotently when a worker starts, and updated when
+// the configuration they were made from (time zone, task queue) or their time of day changed.
+import { type Client, ScheduleAlreadyRunning, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { churnScoringWorkflow } from '../workflows/churn-scoring.ts';
 import { inactivitySweepWorkflow } from '../workflows/inactivity-sweep.ts';
 
 export const INACTIVITY_SWEEP_SCHEDULE_ID = 'aftercare-inactivity-sweep';
 export const CHURN_SCORING_SCHEDULE_ID = 'aftercare-churn-scoring';
+/** Local time (DEFAULT_TIMEZONE) of the daily inactivity sweep. */
+export const INACTIVITY_SWEEP_TIME = { hour: 2, minute: 30 } as const;
 /** Local time (CHURN_SCHEDULE_TIMEZONE) of the nightly churn scoring. */
 export const CHURN_SCORING_TIME = { hour: 3, minute: 15 } as const;
+
+export type ScheduleChange = 'created' | 'updated' | 'unchanged';
 
 export async function ensureSchedules(
   client: Client,
@@ -14,18 +20,33 @@ export async function ensureSchedules(
   timezone: string,
   options: { churnTimezone?: string } = {},
 ): Promise<void> {
-  try {
-    await client.schedule.create({
-      scheduleId: INACTIVITY_SWEEP_SCHEDULE_ID,
-      // Daily, so that an inactivity threshold is noticed within a day of being crossed.
-      spec: { calendars: [{ hour: 2, minute: 30 }], timezone },
-      action: { type: 'startWorkflow', workflowType: inactivitySweepWorkflow, taskQueue, workflowId: 'aftercare-inactivity-sweep-run' },
-      policies: { overlap: 'SKIP', catchupWindow: '1 day' },
-    });
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-  }
+  await ensureInactivitySweepSchedule(client, { taskQueue, timezone });
   await ensureChurnScoringSchedule(client, { taskQueue, timezone: options.churnTimezone ?? timezone });
+}
+
+/**
+ * The daily inactivity sweep at INACTIVITY_SWEEP_TIME in `timezone` (daily, so that an inactivity
+ * threshold is noticed within a day of being crossed). Created when missing; updated to the configured
+ * time zone and task queue when they changed, keeping its state (a paused schedule stays paused).
+ */
+export async function ensureInactivitySweepSchedule(
+  client: Client,
+  options: { taskQueue: string; timezone: string; scheduleId?: string },
+): Promise<ScheduleChange> {
+  const scheduleId = options.scheduleId ?? INACTIVITY_SWEEP_SCHEDULE_ID;
+  return ensureDailySchedule(client, {
+    scheduleId,
+    time: INACTIVITY_SWEEP_TIME,
+    timezone: options.timezone,
+    action: {
+      type: 'startWorkflow',
+      workflowType: inactivitySweepWorkflow,
+      args: [{}] as [Parameters<typeof inactivitySweepWorkflow>[0]],
+      taskQueue: options.taskQueue,
+      // `aftercare-inactivity-sweep-run`; the schedule appends the scheduled time.
+      workflowId: `${scheduleId}-run`,
+    },
+  });
 }
 
 /**
@@ -36,18 +57,36 @@ export async function ensureSchedules(
 export async function ensureChurnScoringSchedule(
   client: Client,
   options: { taskQueue: string; timezone: string; scheduleId?: string },
-): Promise<'created' | 'updated' | 'unchanged'> {
+): Promise<ScheduleChange> {
   const scheduleId = options.scheduleId ?? CHURN_SCORING_SCHEDULE_ID;
-  const spec = { calendars: [{ hour: CHURN_SCORING_TIME.hour, minute: CHURN_SCORING_TIME.minute }], timezone: options.timezone };
-  const action = {
-    type: 'startWorkflow' as const,
-    workflowType: churnScoringWorkflow,
-    args: [{}] as [Parameters<typeof churnScoringWorkflow>[0]],
-    taskQueue: options.taskQueue,
-    // The schedule appends the scheduled time, so each night's run has its own id.
-    workflowId: `${scheduleId}-run`,
-  };
-  // A run takes minutes; a run still going at the next night's time (or after an outage) is not doubled.
+  return ensureDailySchedule(client, {
+    scheduleId,
+    time: CHURN_SCORING_TIME,
+    timezone: options.timezone,
+    action: {
+      type: 'startWorkflow',
+      workflowType: churnScoringWorkflow,
+      args: [{}] as [Parameters<typeof churnScoringWorkflow>[0]],
+      taskQueue: options.taskQueue,
+      // The schedule appends the scheduled time, so each night's run has its own id.
+      workflowId: `${scheduleId}-run`,
+    },
+  });
+}
+
+/** A schedule that starts one workflow a day at `time` in `timezone`, made to match the configuration. */
+async function ensureDailySchedule<W extends Workflow>(
+  client: Client,
+  options: {
+    scheduleId: string;
+    time: { hour: number; minute: number };
+    timezone: string;
+    action: ScheduleOptionsStartWorkflowAction<W> & { taskQueue: string };
+  },
+): Promise<ScheduleChange> {
+  const { scheduleId, time, timezone, action } = options;
+  const spec = { calendars: [{ hour: time.hour, minute: time.minute }], timezone };
+  // A run still going at the next day's time (or after an outage) is not doubled.
   const policies = { overlap: 'SKIP' as const, catchupWindow: '1 day' };
   try {
     await client.schedule.create({ scheduleId, spec, action, policies });
@@ -57,8 +96,10 @@ export async function ensureChurnScoringSchedule(
   }
   const handle = client.schedule.getHandle(scheduleId);
   const current = await handle.describe();
-  const sameQueue = current.action.type === 'startWorkflow' && current.action.taskQueue === options.taskQueue;
-  if (current.spec.timezone === options.timezone && sameQueue) return 'unchanged';
+  const calendar = current.spec.calendars?.[0];
+  const sameTime = calendar?.hour?.[0]?.start === time.hour && calendar?.minute?.[0]?.start === time.minute;
+  const sameQueue = current.action.type === 'startWorkflow' && current.action.taskQueue === action.taskQueue;
+  if (current.spec.timezone === timezone && sameQueue && sameTime) return 'unchanged';
   await handle.update((previous) => ({
     spec,
     action,
