@@ -289,6 +289,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
         },
         async (request) => {
           const { key } = request.params;
+          await journeyOr404(key);
           if (!deps.temporal) {
             throw new HttpError(
               503,
@@ -296,7 +297,6 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
               'Temporal is not connected, so running enrollments cannot be told; try again later.',
             );
           }
-          // Loaded here: the Temporal client stays out of the modules the CLI imports from this file.
           const { controlJourney, JourneyNotFoundError, JourneyStateError } = await import('../workflow-client/journey-control.ts');
           try {
             const result = await controlJourney(db, deps.temporal, key, action);

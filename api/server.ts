@@ -3,7 +3,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -19,7 +19,7 @@ import type { Logger } from '../runtime/logger.ts';
 import { hashApiKey } from './api-keys.ts';
 import { createApiKeyCheck } from './auth.ts';
 import { churnRoutes } from './churn-routes.ts';
-import { HttpError, handleError } from './errors.ts';
+import { errorBody, HttpError, handleError } from './errors.ts';
 import { eventsRoutes } from './events-routes.ts';
 import { journeysRoutes } from './journeys-routes.ts';
 import { publicRoutes } from './public-routes.ts';
@@ -66,6 +66,11 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
     loggerInstance: httpLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 1024 },
+    // A URL the router cannot even decode gets the same error shape as every other refusal.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      (reply as FastifyReply).status(status).send(errorBody('invalid_url', error.message, '(url)'));
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

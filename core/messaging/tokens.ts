@@ -2,6 +2,7 @@
 // an unsubscribe token cannot answer a survey; it carries ids, never an email address; and it is
 // HMAC-SHA256 signed with AFTERCARE_SECRET, so it cannot be forged or altered.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { findUnstorableText } from '../text/storable.ts';
 
 export type TokenPurpose = 'survey' | 'unsubscribe';
 
@@ -23,7 +24,9 @@ export function verifyToken(secret: string, purpose: TokenPurpose, token: string
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
   try {
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as unknown;
-    return payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : null;
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return null;
+    // Only ids the engine itself signed, which are always storable text: anything else is not ours.
+    return findUnstorableText(payload) ? null : (payload as Record<string, unknown>);
   } catch {
     return null;
   }

@@ -64,7 +64,9 @@ describe('aftercare start', () => {
     const outbox = await runCli(['outbox'], env);
     expect(outbox.code, outbox.stderr).toBe(0);
     expect(outbox.stdout).toMatch(/sam\.rivera@example\.com\s+We are sorry, Sam/);
-    const shown = await runCli(['outbox', '--show', 'latest'], env);
+    // Win-backs may have gone out too (a weekday morning somewhere): show the apology by its id.
+    const apologyId = /^(\S+)\s+\S+ \S+\s+sam\.rivera@example\.com/m.exec(outbox.stdout)?.[1] as string;
+    const shown = await runCli(['outbox', '--show', apologyId], env);
     expect(shown.stdout).toMatch(/^From: .*\nTo:\s+sam\.rivera@example\.com\n/m);
     expect(shown.stdout).toContain('Someone from our team will look into it personally');
     const recompute = await runCli(['churn', 'recompute', '--wait'], env, 120_000);
