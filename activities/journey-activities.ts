@@ -12,6 +12,7 @@ import { decideSend, defaultPolicies, type SendPolicies } from '../core/policy/s
 import { StoredDefinitionError, storedDefinition } from '../journey-store/journey-versions.ts';
 import { capHistory } from '../messaging/cap-history.ts';
 import { renderData } from '../messaging/render-data.ts';
+import { recordProviderAcceptance } from '../messaging/resend-webhooks.ts';
 import type { TemplateStore } from '../messaging/template-store.ts';
 import { type EmailTransport, PermanentSendError } from '../messaging/transport.ts';
 import type { Database, Prisma } from '../runtime/database.ts';
@@ -258,9 +259,11 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
             { name: 'message_id', value: message.id },
           ],
         });
-        await db.message.update({
-          where: { id: message.id },
-          data: { status: 'sent', providerId: result.providerId, transport: transport.name, sentAt: new Date(input.at) },
+        await recordProviderAcceptance(db, {
+          messageId: message.id,
+          providerId: result.providerId,
+          transport: transport.name,
+          sentAt: new Date(input.at),
         });
         return { outcome: 'sent', messageId: message.id };
       } catch (error) {

@@ -12,6 +12,7 @@ import { EventRouter } from '../ingestion/event-router.ts';
 import { publishShippedJourneys } from '../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../messaging/outbox-transport.ts';
 import { ResendTransport } from '../messaging/resend-transport.ts';
+import { pruneWaitingDeliveries } from '../messaging/resend-webhooks.ts';
 import type { EmailTransport } from '../messaging/transport.ts';
 import type { Config } from '../runtime/config.ts';
 import { createDatabase, type Database } from '../runtime/database.ts';
@@ -161,7 +162,14 @@ export class Engine {
     const sweep = setInterval(() => {
       router.routePending().catch((error) => this.logger.warn({ err: error }, 'event sweep failed'));
     }, 30_000);
-    this.onStop(async () => clearInterval(sweep));
+    // Webhook deliveries about emails that never became ours stop waiting after a week.
+    const prune = setInterval(() => {
+      pruneWaitingDeliveries(db).catch((error) => this.logger.warn({ err: error }, 'pruning waiting webhook deliveries failed'));
+    }, 3_600_000);
+    this.onStop(async () => {
+      clearInterval(sweep);
+      clearInterval(prune);
+    });
     return { worker, router };
   }
 

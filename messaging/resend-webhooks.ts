@@ -17,9 +17,10 @@
 // | anything else                  | recorded, ignored                                                   |
 //
 // The message is found by `providerId` = `data.email_id`. Statuses only move forward (a late
-// `delivered` never undoes a bounce), so Resend's unordered deliveries converge.
+// `delivered` never undoes a bounce), so Resend's unordered deliveries converge. A delivery that
+// arrives before the message knows its provider id waits for it (`recordProviderAcceptance`).
 import { Webhook, WebhookVerificationError } from 'svix';
-import type { Database } from '../runtime/database.ts';
+import { type Database, Prisma } from '../runtime/database.ts';
 
 export class WebhookSignatureError extends Error {}
 
@@ -76,7 +77,8 @@ export function signResendWebhook(secret: string, id: string, timestamp: Date, r
 }
 
 export type ResendWebhookOutcome = {
-  status: 'processed' | 'duplicate' | 'ignored';
+  /** waiting: about an email whose message has no provider id yet; applied when it has. */
+  status: 'processed' | 'waiting' | 'duplicate' | 'ignored';
   type: string;
   /** Messages whose status changed. */
   messages: number;
@@ -139,33 +141,59 @@ const addresses = (value: unknown): string[] =>
     .map((item) => (/<([^<>]+)>/.exec(item)?.[1] ?? item).trim().toLowerCase())
     .filter((item) => item.includes('@'));
 
-/** Applies one verified delivery, once per `svix-id`. */
-export async function processResendWebhook(db: Database, delivery: { id: string; payload: unknown }): Promise<ResendWebhookOutcome> {
-  const payload = delivery.payload;
+/** The advisory lock that orders a delivery against the send that records its email's provider id. */
+const lockEmail = (tx: Prisma.TransactionClient, emailId: string) =>
+  tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`resend-email:${emailId}`}))`;
+
+/** Moves the message forward (statuses never move back); returns how many rows changed. */
+async function moveMessage(tx: Prisma.TransactionClient, messageId: string, effect: ReturnType<typeof effectOf>): Promise<number> {
+  if (!effect.status) return 0;
+  const from = movesFrom[effect.status] ?? [];
+  return (
+    await tx.message.updateMany({
+      where: { id: messageId, status: { in: from } },
+      data: { status: effect.status, ...(effect.reason !== undefined ? { reason: effect.reason } : {}) },
+    })
+  ).count;
+}
+
+function parsePayload(payload: unknown): { type: string; data: EmailData } {
   if (!payload || typeof payload !== 'object' || Array.isArray(payload) || typeof (payload as { type?: unknown }).type !== 'string') {
     throw new WebhookPayloadError('The payload must be an object with a type.');
   }
-  const type = (payload as { type: string }).type;
-  const data = ((payload as { data?: unknown }).data ?? {}) as EmailData;
-  const effect = effectOf(type, data && typeof data === 'object' ? data : {});
+  const data = (payload as { data?: unknown }).data;
+  return { type: (payload as { type: string }).type, data: (data && typeof data === 'object' ? data : {}) as EmailData };
+}
+
+/**
+ * Applies one verified delivery, once per `svix-id`. A status change for an email whose message does
+ * not know its provider id yet (the send activity crashed after Resend accepted it, and its retry has
+ * not recorded the id) is kept and applied by `recordProviderAcceptance` when the id arrives, not
+ * dropped. A suppression never waits: the address is known from the payload.
+ */
+export async function processResendWebhook(db: Database, delivery: { id: string; payload: unknown }): Promise<ResendWebhookOutcome> {
+  const { type, data } = parsePayload(delivery.payload);
+  const effect = effectOf(type, data);
+  const emailId = text(data.email_id);
 
   return db.$transaction(async (tx): Promise<ResendWebhookOutcome> => {
-    const recorded = await tx.webhookDelivery.createMany({ data: [{ id: delivery.id, type: type.slice(0, 100) }], skipDuplicates: true });
+    const recorded = await tx.webhookDelivery.createMany({
+      data: [{ id: delivery.id, type: type.slice(0, 100), emailId: emailId ? emailId.slice(0, 200) : null }],
+      skipDuplicates: true,
+    });
     if (recorded.count === 0) return { status: 'duplicate', type, messages: 0, suppressed: [] };
     if (!effect.status && !effect.suppress) return { status: 'ignored', type, messages: 0, suppressed: [] };
 
-    const emailId = text(data.email_id);
+    if (emailId) await lockEmail(tx, emailId);
     const message = emailId ? await tx.message.findFirst({ where: { providerId: emailId }, select: { id: true, toAddress: true } }) : null;
     let messages = 0;
-    if (message && effect.status) {
-      const from = movesFrom[effect.status] ?? [];
-      messages = (
-        await tx.message.updateMany({
-          where: { id: message.id, status: { in: from } },
-          data: { status: effect.status, ...(effect.reason !== undefined ? { reason: effect.reason } : {}) },
-        })
-      ).count;
+    let waiting = false;
+    if (message) messages = await moveMessage(tx, message.id, effect);
+    else if (emailId && effect.status) {
+      await tx.webhookDelivery.update({ where: { id: delivery.id }, data: { payload: delivery.payload as Prisma.InputJsonValue } });
+      waiting = true;
     }
+    if (!waiting) await tx.webhookDelivery.update({ where: { id: delivery.id }, data: { appliedAt: new Date() } });
     const suppressed: string[] = [];
     if (effect.suppress) {
       const targets = [...new Set([...addresses(data.to), ...addresses(message?.toAddress ? [message.toAddress] : [])])];
@@ -177,6 +205,47 @@ export async function processResendWebhook(db: Database, delivery: { id: string;
         if (added.count > 0) suppressed.push(email);
       }
     }
-    return { status: 'processed', type, messages, suppressed };
+    return { status: waiting ? 'waiting' : 'processed', type, messages, suppressed };
   });
+}
+
+/**
+ * Records that the provider accepted a message (step 3 of the send), and applies the deliveries that
+ * arrived for it before its provider id was known, in the order they came. Under the same lock as
+ * `processResendWebhook`, so a delivery is either seen by the webhook with the id or found here.
+ */
+export async function recordProviderAcceptance(
+  db: Database,
+  accepted: { messageId: string; providerId: string; transport: string; sentAt: Date },
+): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await lockEmail(tx, accepted.providerId);
+    // Only a pending row becomes `sent`: a status a delivery already moved it to stays.
+    await tx.message.updateMany({ where: { id: accepted.messageId, status: 'pending' }, data: { status: 'sent' } });
+    await tx.message.update({
+      where: { id: accepted.messageId },
+      data: { providerId: accepted.providerId, transport: accepted.transport, sentAt: accepted.sentAt },
+    });
+    const waiting = await tx.webhookDelivery.findMany({
+      where: { emailId: accepted.providerId, appliedAt: null, payload: { not: Prisma.DbNull } },
+      orderBy: { receivedAt: 'asc' },
+    });
+    for (const delivery of waiting) {
+      const { type, data } = parsePayload(delivery.payload);
+      await moveMessage(tx, accepted.messageId, effectOf(type, data));
+      await tx.webhookDelivery.update({ where: { id: delivery.id }, data: { appliedAt: new Date(), payload: Prisma.DbNull } });
+    }
+  });
+}
+
+/** How long a delivery waits for its message's provider id: far longer than any activity retry. */
+export const DELIVERY_WAIT_MS = 7 * 86_400_000;
+
+/** Forgets the payloads of deliveries that waited past `DELIVERY_WAIT_MS` (emails that are not ours). */
+export async function pruneWaitingDeliveries(db: Database, now = new Date()): Promise<number> {
+  const pruned = await db.webhookDelivery.updateMany({
+    where: { appliedAt: null, payload: { not: Prisma.DbNull }, receivedAt: { lt: new Date(now.getTime() - DELIVERY_WAIT_MS) } },
+    data: { payload: Prisma.DbNull },
+  });
+  return pruned.count;
 }

@@ -9,9 +9,9 @@ import { createJourneyActivities, type JourneyActivities } from '../../activitie
 import { type ApiServer, buildApiServer } from '../../api/server.ts';
 import { publishShippedJourneys } from '../../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../../messaging/outbox-transport.ts';
-import { signResendWebhook } from '../../messaging/resend-webhooks.ts';
+import { recordProviderAcceptance, signResendWebhook } from '../../messaging/resend-webhooks.ts';
 import { TemplateStore } from '../../messaging/template-store.ts';
-import type { Database } from '../../runtime/database.ts';
+import { type Database, Prisma } from '../../runtime/database.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { testActivityConfig } from '../support/temporal.ts';
 
@@ -275,8 +275,12 @@ describe('deliveries', () => {
   });
 
   it('accepts events about emails it does not know, and payloads it does not handle', async () => {
+    // An email no message knows may be one whose send has not recorded its id yet: it waits (a week at most).
     const unknown = await deliver(resendEvent('email.delivered', 'not-ours', 'stranger@example.com'));
-    expect(unknown.json()).toEqual({ status: 'processed', type: 'email.delivered' });
+    expect(unknown.json()).toEqual({ status: 'waiting', type: 'email.delivered' });
+    const { pruneWaitingDeliveries } = await import('../../messaging/resend-webhooks.ts');
+    expect(await pruneWaitingDeliveries(db, new Date(Date.now() + 8 * DAY))).toBeGreaterThanOrEqual(1);
+    expect(await db.webhookDelivery.count({ where: { emailId: 'not-ours', payload: { not: Prisma.DbNull } } })).toBe(0);
     const contact = await deliver({
       type: 'contact.created',
       created_at: new Date().toISOString(),
@@ -285,6 +289,66 @@ describe('deliveries', () => {
     expect(contact.json()).toEqual({ status: 'ignored', type: 'contact.created' });
     const notAnEvent = await deliver([1, 2, 3]);
     expect(notAnEvent.statusCode).toBe(400);
+  });
+});
+
+describe('a delivery that arrives before its message knows the provider id', () => {
+  it('is kept, then applied once the send records the id: nothing recorded and then forgotten', async () => {
+    // The worker crashed after Resend accepted the email and before the row got its provider id.
+    const { customer, enrollment } = await enrolled('crashed-send');
+    const message = await db.message.create({
+      data: {
+        enrollmentId: enrollment.id,
+        stepKey: 'we-miss-you',
+        customerId: customer.id,
+        template: 'winback',
+        locale: 'en',
+        category: 'marketing',
+        toAddress: 'crashed-send@example.com',
+        status: 'pending',
+      },
+    });
+    const emailId = 're_waiting_0001';
+    const early = await deliver(resendEvent('email.delivered', emailId, 'crashed-send@example.com'));
+    expect(early.statusCode).toBe(200);
+    expect(early.json().status).toBe('waiting');
+    expect((await db.message.findUniqueOrThrow({ where: { id: message.id } })).status).toBe('pending');
+
+    // The retried activity records what Resend answered (the same id, thanks to the idempotency key).
+    await recordProviderAcceptance(db, { messageId: message.id, providerId: emailId, transport: 'resend', sentAt: new Date(AT) });
+    const after = await db.message.findUniqueOrThrow({ where: { id: message.id } });
+    expect(after).toMatchObject({ status: 'delivered', providerId: emailId });
+    const kept = await db.webhookDelivery.findFirstOrThrow({ where: { emailId } });
+    expect(kept.appliedAt).not.toBeNull();
+    expect(kept.payload).toBeNull();
+
+    // Recording again (another retry) changes nothing, and never moves the status back to sent.
+    await recordProviderAcceptance(db, { messageId: message.id, providerId: emailId, transport: 'resend', sentAt: new Date(AT) });
+    expect((await db.message.findUniqueOrThrow({ where: { id: message.id } })).status).toBe('delivered');
+  });
+
+  it('a bounce for such an email suppresses the address at once, and moves the message when the id arrives', async () => {
+    const { customer, enrollment } = await enrolled('crashed-bounce');
+    const message = await db.message.create({
+      data: {
+        enrollmentId: enrollment.id,
+        stepKey: 'we-miss-you',
+        customerId: customer.id,
+        template: 'winback',
+        locale: 'en',
+        category: 'marketing',
+        toAddress: 'crashed-bounce@example.com',
+      },
+    });
+    const response = await deliver(
+      resendEvent('email.bounced', 're_waiting_0002', 'crashed-bounce@example.com', {
+        bounce: { type: 'Permanent', message: 'no such user' },
+      }),
+    );
+    expect(response.json().status).toBe('waiting');
+    expect(await db.suppression.count({ where: { email: 'crashed-bounce@example.com', reason: 'bounced' } })).toBe(1);
+    await recordProviderAcceptance(db, { messageId: message.id, providerId: 're_waiting_0002', transport: 'resend', sentAt: new Date(AT) });
+    expect((await db.message.findUniqueOrThrow({ where: { id: message.id } })).status).toBe('bounced');
   });
 });
 
