@@ -165,3 +165,29 @@ describe('abuse limits', () => {
     expect(check.cacheSize()).toBe(API_KEY_CACHE_SIZE);
   }, 120_000);
 });
+
+describe('the pages a customer opens', () => {
+  it('every HTML page carries a content security policy that forbids framing, no referrer, and no sniffing', async () => {
+    const pages = await buildApiServer({
+      db: database.db,
+      temporal: null,
+      route: null,
+      logger: pino({ level: 'silent' }),
+      publicUrl: 'http://localhost',
+      secret: 'pages-secret-0123456789abcdefghijklmnopq',
+    });
+    try {
+      for (const url of ['/u/forged.token', '/s/forged.token', '/u/x', '/s/x']) {
+        for (const method of ['GET', 'POST'] as const) {
+          const response = await pages.inject({ method, url });
+          expect(response.headers['content-type'], url).toMatch(/^text\/html/);
+          expect(response.headers['content-security-policy'], url).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+          expect(response.headers['referrer-policy']).toBe('no-referrer');
+          expect(response.headers['x-content-type-options']).toBe('nosniff');
+        }
+      }
+    } finally {
+      await pages.close();
+    }
+  });
+});
