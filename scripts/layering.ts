@@ -21,6 +21,7 @@ const floors: [prefix: string, floor: number][] = [
   ['messaging/', 2],
   ['workflow-client/', 2],
   ['workflows/', 2],
+  ['workspace/', 2],
   ['runtime/', 1],
   ['core/', 0],
 ];
