@@ -275,42 +275,38 @@ export async function startAll(config: Config, logger: Logger): Promise<StartedE
   }
 }
 
-/** `aftercare api`: the stateless HTTP edge, against configured services. */
-function requireSharedSecret(config: Config): void {
+/**
+ * One part of a scale-out layout (`aftercare api` or `aftercare worker`) against configured services.
+ * Every part publishes the shipped journeys, so any layout lists them whichever process starts first.
+ */
+async function startPart(
+  config: Config,
+  logger: Logger,
+  run: (engine: Engine, db: Database, address: string, client: Client) => Promise<unknown>,
+): Promise<Engine> {
   // Links signed by one process must verify in every other one.
   if (!config.secret)
     throw new StartupError('AFTERCARE_SECRET is not set: every API and worker process must sign links with the same secret.');
-}
-
-export async function startApiOnly(config: Config, logger: Logger): Promise<Engine> {
-  requireSharedSecret(config);
   const engine = new Engine(config, logger);
   try {
     const { address } = await engine.temporal({ embedded: false });
     const { db } = await engine.database({ embedded: false, migrate: false });
-    // Every layout lists the shipped journeys, whichever process reaches the database first.
     await publishShippedJourneys(db);
+    await run(engine, db, address, await engine.temporalClient(address));
+    return engine;
+  } catch (error) {
+    await engine.stop();
+    throw error;
+  }
+}
+
+/** `aftercare api`: the stateless HTTP edge. */
+export const startApiOnly = (config: Config, logger: Logger) =>
+  startPart(config, logger, async (engine, db, _address, client) => {
     await bootstrapApiKey(db, { configuredKey: config.apiKey, dataDir: config.dataDir, keepInDataDir: false });
-    await engine.api(db, await engine.temporalClient(address));
-    return engine;
-  } catch (error) {
-    await engine.stop();
-    throw error;
-  }
-}
+    await engine.api(db, client);
+  });
 
-/** `aftercare worker`: workflows and activities, against configured services. */
-export async function startWorkerOnly(config: Config, logger: Logger): Promise<Engine> {
-  requireSharedSecret(config);
-  const engine = new Engine(config, logger);
-  try {
-    const { address } = await engine.temporal({ embedded: false });
-    const { db } = await engine.database({ embedded: false, migrate: false });
-    await publishShippedJourneys(db);
-    await engine.worker(db, address, await engine.temporalClient(address));
-    return engine;
-  } catch (error) {
-    await engine.stop();
-    throw error;
-  }
-}
+/** `aftercare worker`: workflows and activities. */
+export const startWorkerOnly = (config: Config, logger: Logger) =>
+  startPart(config, logger, (engine, db, address, client) => engine.worker(db, address, client));
