@@ -293,31 +293,35 @@ function engagementFactor(email: EmailEngagement | null | undefined): FactorScor
 // The score
 // ---------------------------------------------------------------------------------------------------------
 
-/** Largest-remainder rounding to tenths: the results sum to round(10 · Σ points) tenths exactly. */
-function roundToTenths(points: Readonly<Record<RiskFactor, number>>): Record<RiskFactor, number> {
+/**
+ * Largest-remainder rounding to tenths: the results sum to round(10 · Σ points) tenths exactly. On an
+ * array in RISK_FACTORS order: this runs for every customer of a nightly run, and indexed arrays are
+ * several times faster here than a record looked up by a variable key.
+ */
+function roundToTenths(points: readonly number[]): number[] {
   let total = 0;
-  for (const factor of RISK_FACTORS) total += points[factor];
-  const floors = {} as Record<RiskFactor, number>;
-  const remainders = {} as Record<RiskFactor, number>;
+  for (const value of points) total += value;
+  const floors = new Array<number>(points.length);
+  const remainders = new Array<number>(points.length);
   let remaining = Math.round(total * 10);
-  for (const factor of RISK_FACTORS) {
-    const scaled = points[factor] * 10;
+  for (let i = 0; i < points.length; i++) {
+    const scaled = (points[i] as number) * 10;
     const floor = Math.floor(scaled);
-    floors[factor] = floor;
-    remainders[factor] = scaled - floor;
+    floors[i] = floor;
+    remainders[i] = scaled - floor;
     remaining -= floor;
   }
   // `remaining` is at most the number of factors: hand the tenths to the largest remainders (first wins ties).
   for (; remaining > 0; remaining--) {
-    let best: RiskFactor | null = null;
-    for (const factor of RISK_FACTORS) {
-      if (remainders[factor] && (best === null || remainders[factor] > remainders[best])) best = factor;
+    let best = -1;
+    for (let i = 0; i < remainders.length; i++) {
+      if (remainders[i] && (best < 0 || (remainders[i] as number) > (remainders[best] as number))) best = i;
     }
-    if (best === null) break;
-    floors[best] += 1;
+    if (best < 0) break;
+    floors[best] = (floors[best] as number) + 1;
     remainders[best] = 0;
   }
-  for (const factor of RISK_FACTORS) floors[factor] /= 10;
+  for (let i = 0; i < floors.length; i++) floors[i] = (floors[i] as number) / 10;
   return floors;
 }
 
@@ -338,19 +342,18 @@ export function scoreChurnRisk(input: RiskInput, config: Partial<RiskConfig> = {
   };
 
   // Sum, cap at 100 by scaling every contribution, round to tenths keeping the sum exact.
+  const scored = RISK_FACTORS.map((factor) => factors[factor]);
   let rawTotal = 0;
-  for (const factor of RISK_FACTORS) rawTotal += factors[factor].points;
-  const scale = rawTotal > 100 ? 100 / rawTotal : null;
-  const capped = {} as Record<RiskFactor, number>;
-  for (const factor of RISK_FACTORS) capped[factor] = scale === null ? factors[factor].points : factors[factor].points * scale;
-  const rounded = roundToTenths(capped);
+  for (const factor of scored) rawTotal += factor.points;
+  const scale = rawTotal > 100 ? 100 / rawTotal : 1;
+  const roundedPoints = roundToTenths(scored.map((factor) => factor.points * scale));
   let tenths = 0;
-  for (const factor of RISK_FACTORS) tenths += Math.round(rounded[factor] * 10);
+  for (const points of roundedPoints) tenths += Math.round(points * 10);
   const modelScore = tenths / 10;
-  const contributions: FactorContribution[] = RISK_FACTORS.map((factor) => ({
+  const contributions: FactorContribution[] = RISK_FACTORS.map((factor, i) => ({
     factor,
-    points: rounded[factor],
-    value: factors[factor].value,
+    points: roundedPoints[i] as number,
+    value: scored[i]?.value ?? null,
   }));
 
   const external = input.external ?? null;
@@ -363,11 +366,11 @@ export function scoreChurnRisk(input: RiskInput, config: Partial<RiskConfig> = {
   // The top reasons: factors with at least minReasonPoints, by points (factor order among equals: the sort is stable).
   const reasons: string[] = [];
   if (useExternal && external) reasons.push(`Scored ${Math.round(external.score)} out of 100 by ${external.source}`);
-  const candidates = RISK_FACTORS.filter((factor) => factors[factor].reason !== null && rounded[factor] >= cfg.minReasonPoints);
-  candidates.sort((p, q) => rounded[q] - rounded[p]);
-  for (const factor of candidates) {
+  const candidates = contributions.filter((contribution, i) => scored[i]?.reason && contribution.points >= cfg.minReasonPoints);
+  candidates.sort((p, q) => q.points - p.points);
+  for (const candidate of candidates) {
     if (reasons.length >= cfg.maxReasons) break;
-    reasons.push(reasonText(factors[factor].reason as ReasonSpec));
+    reasons.push(reasonText(factors[candidate.factor].reason as ReasonSpec));
   }
 
   return {
