@@ -1,19 +1,33 @@
 // API keys: only their SHA-256 is stored. The first start creates one and prints it; with the
 // embedded database (a laptop) it is also kept in DATA_DIR so that every start can print it again.
-import { createHash, randomBytes } from 'node:crypto';
+// Scoped keys made by people (`aftercare keys create`) come from workspace/staff.ts.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Scope } from '../core/access/permissions.ts';
 import type { Database } from '../runtime/database.ts';
+import { generateApiKey, hashApiKey } from '../workspace/staff.ts';
 
-export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
+export { generateApiKey, hashApiKey };
 
-export function generateApiKey(): string {
-  return `ak_${randomBytes(24).toString('base64url')}`;
-}
-
-export async function registerApiKey(db: Database, key: string, name: string): Promise<void> {
+/** Registers a known key; without `scopes` it holds every scope (the bootstrap key, tests). */
+export async function registerApiKey(
+  db: Database,
+  key: string,
+  name: string,
+  options: { scopes?: readonly Scope[]; userId?: string | null } = {},
+): Promise<void> {
   const hash = hashApiKey(key);
-  await db.apiKey.upsert({ where: { hash }, update: {}, create: { hash, name, prefix: key.slice(0, 7) } });
+  await db.apiKey.upsert({
+    where: { hash },
+    update: {},
+    create: {
+      hash,
+      name,
+      prefix: key.slice(0, 7),
+      ...(options.scopes ? { scopes: [...options.scopes] } : {}),
+      ...(options.userId ? { userId: options.userId } : {}),
+    },
+  });
 }
 
 export type BootstrapKey = { key: string | null; source: 'env' | 'generated' | 'data-dir' | 'existing' };

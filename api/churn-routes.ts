@@ -7,6 +7,8 @@ import { latestChurnModel } from '../churn/churn-model.ts';
 import { errorResponseSchema } from '../core/events/event-documentation.ts';
 import type { Database } from '../runtime/database.ts';
 import { startChurnRecompute } from '../workflow-client/churn-recompute.ts';
+import { recordAudit } from '../workspace/audit.ts';
+import { requireAccess } from './actor.ts';
 import { HttpError } from './errors.ts';
 
 export type ChurnRoutesDeps = {
@@ -47,7 +49,8 @@ export const churnRoutes = (deps: ChurnRoutesDeps): FastifyPluginAsyncZod =>
           response: { 202: recomputeResponseSchema, 401: errorResponseSchema, 503: errorResponseSchema },
         },
       },
-      async (_request, reply) => {
+      async (request, reply) => {
+        const actor = requireAccess(request, 'churn.recompute');
         const temporal = deps.temporal;
         if (!temporal) {
           throw new HttpError(
@@ -56,7 +59,14 @@ export const churnRoutes = (deps: ChurnRoutesDeps): FastifyPluginAsyncZod =>
             'Temporal is not connected, so the scoring run cannot be started; try again later.',
           );
         }
-        return reply.status(202).send(await startChurnRecompute(temporal, deps.taskQueue, (deps.clock ?? (() => new Date()))()));
+        const run = await startChurnRecompute(temporal, deps.taskQueue, (deps.clock ?? (() => new Date()))());
+        await recordAudit(deps.db, actor, {
+          action: 'churn.recompute_requested',
+          subjectType: 'churn_run',
+          subjectId: run.workflowId,
+          detail: { status: run.status },
+        });
+        return reply.status(202).send(run);
       },
     );
 
@@ -69,7 +79,8 @@ export const churnRoutes = (deps: ChurnRoutesDeps): FastifyPluginAsyncZod =>
           response: { 200: modelResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema },
         },
       },
-      async () => {
+      async (request) => {
+        requireAccess(request, 'churn.read');
         const model = await latestChurnModel(deps.db);
         if (!model) throw new HttpError(404, 'not_found', 'No scoring run has fitted a model yet; POST /v1/churn/recompute runs one.');
         return {

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponseSchema, eventsRequestSchema, eventsResponseSchema } from '../core/events/event-documentation.ts';
 import { MAX_EVENTS_PER_BATCH } from '../core/events/event-schemas.ts';
 import { type IngestDeps, ingestEvents } from '../ingestion/ingest.ts';
+import { requireAccess } from './actor.ts';
 import { HttpError } from './errors.ts';
 
 function unpackEvents(body: unknown): { events: unknown[]; batch: boolean } {
@@ -43,6 +44,7 @@ export const eventsRoutes = (deps: IngestDeps): FastifyPluginAsyncZod =>
         config: { judgesEachItem: true },
       },
       async (request, reply) => {
+        requireAccess(request, 'events.ingest');
         const { events, batch } = unpackEvents(request.body);
         const results = await ingestEvents(deps, events);
         const count = (status: string) => results.filter((result) => result.status === status).length;

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyReply, FastifySchemaCompiler } from 'fastify';
 import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Actor } from '../core/access/permissions.ts';
 import { errorResponseSchema } from '../core/events/event-documentation.ts';
 import { type DefinitionError, type JourneyDefinition, journeyJsonSchema } from '../core/journey/definition.ts';
 import { presentSimulation, runSimulation } from '../core/journey/simulation-scenarios.ts';
@@ -15,6 +16,8 @@ import { publishJourney } from '../journey-store/journey-versions.ts';
 import { resolveSimulationCustomer, SimulationCustomerNotFoundError } from '../journey-store/simulation-customers.ts';
 import { TemplateStore } from '../messaging/template-store.ts';
 import type { Database } from '../runtime/database.ts';
+import { recordAudit } from '../workspace/audit.ts';
+import { requireAccess } from './actor.ts';
 import { HttpError } from './errors.ts';
 import {
   controlResultSchema,
@@ -123,6 +126,9 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
       updatedAt: journey.updatedAt.toISOString(),
     });
     const publish = (definition: JourneyDefinition) => publishJourney(db, definition, 'api');
+    /** Publishing and control are staff actions: each is recorded with who did it. */
+    const audit = (actor: Actor, action: string, detail: { key: string } & Record<string, unknown>) =>
+      recordAudit(db, actor, { action, subjectType: 'journey', subjectId: detail.key, detail });
     const isUniqueViolation = (error: unknown) => (error as { code?: unknown })?.code === 'P2002';
 
     app.get(
@@ -134,7 +140,8 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
           response: { 200: z.object({ journeys: z.array(journeySummarySchema) }), 401: errorResponseSchema },
         },
       },
-      async () => {
+      async (request) => {
+        requireAccess(request, 'journeys.read');
         const journeys = await db.journey.findMany({ orderBy: { key: 'asc' } });
         const counts = await enrollmentCounts(journeys.map((journey) => journey.key));
         return { journeys: journeys.map((journey) => summary(journey, counts.get(journey.key) as never)) };
@@ -150,7 +157,10 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
           response: { 200: jsonObject, 401: errorResponseSchema },
         },
       },
-      async () => journeyJsonSchema(),
+      async (request) => {
+        requireAccess(request, 'journeys.read');
+        return journeyJsonSchema();
+      },
     );
 
     app.get(
@@ -165,6 +175,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
         },
       },
       async (request) => {
+        requireAccess(request, 'journeys.read');
         const { key } = request.params;
         const journey = await journeyOr404(key);
         const shown = request.query.version ?? journey.currentVersion;
@@ -204,6 +215,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
         validatorCompiler: bodyLeftToHandler,
       },
       async (request, reply) => {
+        const actor = requireAccess(request, 'journeys.publish');
         const check = await definitionFromBody(request.body);
         if (!check.ok) return refuse(reply, check.errors);
         const { definition } = check;
@@ -221,6 +233,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
         }
         try {
           const result = await publish(definition);
+          await audit(actor, 'journey.published', result);
           return reply.status(201).send(result);
         } catch (error) {
           await db.journey.deleteMany({ where: { key: definition.key, currentVersion: null } }).catch(() => undefined);
@@ -250,6 +263,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
         validatorCompiler: bodyLeftToHandler,
       },
       async (request, reply) => {
+        const actor = requireAccess(request, 'journeys.publish');
         const { key } = request.params;
         const check = await definitionFromBody(request.body);
         if (!check.ok) return refuse(reply, check.errors);
@@ -261,6 +275,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
           throw new HttpError(409, 'journey_archived', `Journey '${key}' is archived; it takes no new versions.`, 'key');
         }
         const result = await publish(check.definition);
+        if (result.created) await audit(actor, 'journey.published', result);
         return reply.status(result.created ? 201 : 200).send(result);
       },
     );
@@ -288,6 +303,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
           },
         },
         async (request) => {
+          const actor = requireAccess(request, 'journeys.control');
           const { key } = request.params;
           await journeyOr404(key);
           if (!deps.temporal) {
@@ -300,6 +316,11 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
           const { controlJourney, JourneyNotFoundError, JourneyStateError } = await import('../workflow-client/journey-control.ts');
           try {
             const result = await controlJourney(db, deps.temporal, key, action);
+            await audit(actor, `journey.${{ pause: 'paused', resume: 'resumed', archive: 'archived' }[action]}`, {
+              key,
+              status: result.status,
+              signalled: result.signalled,
+            });
             return { key, status: result.status as 'active' | 'paused' | 'archived', signalled: result.signalled };
           } catch (error) {
             if (error instanceof JourneyNotFoundError) throw new HttpError(404, 'not_found', error.message, 'key');
@@ -327,6 +348,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
         },
       },
       async (request, reply) => {
+        requireAccess(request, 'journeys.simulate');
         const { key } = request.params;
         const body = request.body;
         let definition: JourneyDefinition;
@@ -377,6 +399,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
         },
       },
       async (request) => {
+        requireAccess(request, 'journeys.read');
         const { key } = request.params;
         const journey = await journeyOr404(key);
         const shown = request.query.version ?? journey.currentVersion;

@@ -1,5 +1,7 @@
 // The HTTP edge: validates and translates, nothing more. Every request schema is a zod schema, which
 // also produces GET /openapi.json.
+import { randomBytes } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
@@ -17,12 +19,13 @@ import { TemplateStore } from '../messaging/template-store.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { hashApiKey } from './api-keys.ts';
-import { createApiKeyCheck } from './auth.ts';
+import { createAuthentication, sessionSecrets } from './auth.ts';
 import { churnRoutes } from './churn-routes.ts';
 import { errorBody, HttpError, handleError } from './errors.ts';
 import { eventsRoutes } from './events-routes.ts';
 import { journeysRoutes } from './journeys-routes.ts';
 import { publicRoutes } from './public-routes.ts';
+import { DEFAULT_SIGN_INS_PER_MINUTE, sessionRoutes } from './session-routes.ts';
 import { templatesRoutes } from './templates-routes.ts';
 
 export type ApiDeps = {
@@ -49,7 +52,12 @@ export type ApiDeps = {
   taskQueue?: string;
 };
 
-export type RateLimits = { perKeyPerMinute: number; perAddressPerMinute: number };
+export type RateLimits = {
+  perKeyPerMinute: number;
+  perAddressPerMinute: number;
+  /** Staff sign-in attempts per minute per client address and per email (default 10). */
+  signInsPerMinute?: number;
+};
 /** Far above any real integration (a batch endpoint takes 1000 events a call), far below a flood. */
 export const DEFAULT_RATE_LIMITS: RateLimits = { perKeyPerMinute: 6000, perAddressPerMinute: 300 };
 
@@ -94,8 +102,13 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
       openapi: '3.1.0',
       info: { title: 'Aftercare API', version: '1', description: 'Churn prevention and proactive follow-up engine.' },
       servers: [{ url: deps.publicUrl }],
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
-      security: [{ apiKey: [] }],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'aftercare_session' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
@@ -135,12 +148,25 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
   const byApiKey = (request: FastifyRequest) => `key:${hashApiKey(request.headers.authorization ?? request.ip)}`;
 
   if (limits) await app.register(rateLimit, { global: false });
-  const requireApiKey = createApiKeyCheck(deps.db);
+  // Staff sessions: a signed cookie and a CSRF token, each with its own key derived from AFTERCARE_SECRET
+  // (without one, a key for this process only: sessions then end with it).
+  const secrets = sessionSecrets(deps.secret ?? randomBytes(32).toString('base64url'));
+  const secureCookies = deps.publicUrl.startsWith('https:');
+  await app.register(cookie, { secret: secrets.cookie });
+  const authenticate = createAuthentication(deps.db, { csrfSecret: secrets.csrf, secureCookies });
   await app.register(
     async (v1) => {
       // Before the key check, so that guessing keys is limited too.
       if (limits) v1.addHook('onRequest', app.rateLimit(limitBy(limits.perKeyPerMinute, byApiKey)));
-      v1.addHook('onRequest', requireApiKey);
+      v1.addHook('onRequest', authenticate);
+      await v1.register(
+        sessionRoutes({
+          db: deps.db,
+          csrfSecret: secrets.csrf,
+          secureCookies,
+          signInsPerMinute: limits ? (limits.signInsPerMinute ?? DEFAULT_SIGN_INS_PER_MINUTE) : null,
+        }),
+      );
       await v1.register(eventsRoutes({ db: deps.db, route: deps.route, logger: deps.logger }));
       await v1.register(
         journeysRoutes({

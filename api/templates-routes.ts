@@ -7,6 +7,7 @@ import { loadRenderSubject, type RenderSettings, renderData } from '../messaging
 import { TemplateNotFoundError, type TemplateStore } from '../messaging/template-store.ts';
 import { validateTemplate } from '../messaging/template-validation.ts';
 import type { Database } from '../runtime/database.ts';
+import { requireAccess } from './actor.ts';
 import { HttpError } from './errors.ts';
 
 export type TemplatesRoutesDeps = {
@@ -59,7 +60,8 @@ export const templatesRoutes = (deps: TemplatesRoutesDeps): FastifyPluginAsyncZo
           },
         },
       },
-      async () => {
+      async (request) => {
+        requireAccess(request, 'templates.read');
         const names = await deps.templates.list();
         const templates = await Promise.all(
           names.map(async (name) => {
@@ -88,6 +90,7 @@ export const templatesRoutes = (deps: TemplatesRoutesDeps): FastifyPluginAsyncZo
         },
       },
       async (request) => {
+        requireAccess(request, 'templates.read');
         const { name } = request.params;
         const body = request.body ?? {};
         let subject = null;

@@ -8,7 +8,9 @@ import { createLogger } from '../runtime/logger.ts';
 import { registerChurnCommands } from './churn-command.ts';
 import { registerImportCommand } from './import-command.ts';
 import { registerJourneysCommands } from './journeys-command.ts';
+import { registerKeysCommands } from './keys-command.ts';
 import { registerOutboxCommand } from './outbox-command.ts';
+import { registerUsersCommands } from './users-command.ts';
 
 class UsageError extends Error {}
 /** Set by commands that finish; long-running ones (start, api, worker) keep the process alive. */
@@ -175,6 +177,18 @@ registerOutboxCommand(program, {
   },
 });
 registerJourneysCommands(program, {
+  usageError: (message) => new UsageError(message),
+  finished: () => {
+    finished = true;
+  },
+});
+registerUsersCommands(program, {
+  usageError: (message) => new UsageError(message),
+  finished: () => {
+    finished = true;
+  },
+});
+registerKeysCommands(program, {
   usageError: (message) => new UsageError(message),
   finished: () => {
     finished = true;
