@@ -40,13 +40,13 @@ export type Action = keyof typeof actions;
 /** Why the actor may not do `action`, or null when it may. */
 export function refusal(actor: Actor, action: Action): string | null {
   const rule = actions[action];
-  // `write` implies `read`, `admin` implies both; `ingest` is events only.
+  // `write` implies `read`; `admin` implies every scope; `ingest` is events only.
   const held = new Set<Scope>(actor.scopes);
-  if (held.has('admin')) held.add('write');
+  if (held.has('admin')) held.add('write').add('ingest');
   if (held.has('write')) held.add('read');
   if (!held.has(rule.scope)) return `needs the ${rule.scope} scope`;
   if (actor.role !== null && !(rule.roles as readonly StaffRole[]).includes(actor.role)) {
-    return `is not allowed to a ${actor.role.replace('_', ' ')}`;
+    return `belongs to a ${actor.role.replace('_', ' ')}, who may not do this`;
   }
   return null;
 }
