@@ -21,9 +21,11 @@ import type { Logger } from '../runtime/logger.ts';
 import { hashApiKey } from './api-keys.ts';
 import { createAuthentication, sessionSecrets } from './auth.ts';
 import { churnRoutes } from './churn-routes.ts';
+import { customersRoutes } from './customers-routes.ts';
 import { errorBody, HttpError, handleError } from './errors.ts';
 import { eventsRoutes } from './events-routes.ts';
 import { journeysRoutes } from './journeys-routes.ts';
+import { messagesRoutes } from './messages-routes.ts';
 import { publicRoutes } from './public-routes.ts';
 import { DEFAULT_SIGN_INS_PER_MINUTE, sessionRoutes } from './session-routes.ts';
 import { templatesRoutes } from './templates-routes.ts';
@@ -189,6 +191,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
         }),
       );
       await v1.register(churnRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue ?? 'aftercare' }));
+      await v1.register(customersRoutes({ db: deps.db }));
+      await v1.register(messagesRoutes({ db: deps.db }));
     },
     { prefix: '/v1' },
   );

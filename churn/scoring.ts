@@ -8,6 +8,8 @@
 //    score is not a change: there is no band to come from, and the first run over an existing history
 //    would otherwise announce every customer's band at once (journeys that care about a band can check it
 //    at entry: `entry.churnBands`);
+//  - copies the score in force, band, value (spend in the 365 days before the instant) and risk value
+//    (score/100 x value) onto the customer: the at-risk list's sort keys (workspace/customer-list.ts);
 //  - advances the page's committed cursor (`ChurnScoringPage`), when scoring a page.
 // Storing the events in the same transaction as the scores matters: after a crash between the two, the
 // retry would see the new band already stored and never announce the change. They are routed to
@@ -130,6 +132,23 @@ export async function scoreAndStore(
             "pAlive" = EXCLUDED."pAlive", "expectedOrders90" = EXCLUDED."expectedOrders90",
             "expectedNextOrderAt" = EXCLUDED."expectedNextOrderAt", "factors" = EXCLUDED."factors", "reasons" = EXCLUDED."reasons",
             "computedAt" = EXCLUDED."computedAt", "computedBy" = EXCLUDED."computedBy"`;
+      }
+      if (writes.length > 0) {
+        // The at-risk list's sort keys on the customer (score in force, band, spend in the 365 days before
+        // `at`, score x value), in the same transaction as the score they copy. Raw SQL because it is
+        // set-based: one UPDATE ... FROM over the batch, the spend summed per customer by a lateral join
+        // on Order(customerId, placedAt). The ids are sorted, so rows are locked in id order.
+        await tx.$executeRaw`
+          UPDATE "Customer" c SET "riskScore" = v.score, "riskBand" = v.band, "value" = s.spend,
+                 "riskValue" = v.score / 100.0 * s.spend
+          FROM unnest(${writes.map((w) => w.signals.customerRowId)}::text[], ${writes.map((w) => w.risk.score)}::float8[],
+                      ${writes.map((w) => w.risk.band)}::"ChurnBand"[]) AS v(id, score, band)
+          CROSS JOIN LATERAL (
+            SELECT COALESCE(SUM(o."total" - o."refundedAmount"), 0)::float8 AS spend FROM "Order" o
+            WHERE o."customerId" = v.id AND o."placedAt" > ${atIso}::timestamptz - interval '365 days'
+              AND o."placedAt" <= ${atIso}::timestamptz
+          ) s
+          WHERE c."id" = v.id`;
       }
       const changed = writes.filter((w) => {
         const prior = before.get(w.signals.customerRowId);
