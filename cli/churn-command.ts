@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { BgNbdParams } from '../core/churn/bgnbd.ts';
-import type { TimeUnit, Transaction } from '../core/churn/summary.ts';
+import type { CustomerRecord, TimeUnit, Transaction } from '../core/churn/summary.ts';
 
 export interface ChurnCommandHooks {
   /** Builds the error that the CLI reports as bad input: exit code 2 and `aftercare: <message>`. */
@@ -240,7 +240,45 @@ async function fitCommand(data: LoadedTransactions): Promise<void> {
     `Time: fit ${fixed(t2 - t1, 1)} ms; read and parse ${fixed(data.readMs, 1)} ms; summarize ${fixed(t1 - t0, 1)} ms`,
   ];
   if (choice.source === 'prior') lines.push('', `Scoring would not use this fit: ${choice.reason}`);
+  lines.push('', ...(await spendModelLines(rows)));
   await write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * The Gamma-Gamma spend model's lines of `churn fit`: fitted on the repeat customers' mean order value per
+ * repeat order day, the first order day excluded (as Fader & Hardie do: the first purchase is the
+ * acquisition, and its value often differs), over customers whose repeat days have a positive mean amount.
+ */
+async function spendModelLines(rows: readonly CustomerRecord[]): Promise<string[]> {
+  const { fitGammaGamma, gammaGammaStandardErrors, populationMeanSpend } = await import('../core/churn/gamma-gamma.ts');
+  const spend = rows.flatMap((c) =>
+    c.x > 0 && c.meanRepeatSpend !== null && c.meanRepeatSpend > 0 ? [{ x: c.x, meanValue: c.meanRepeatSpend }] : [],
+  );
+  const leftOut = rows.filter((c) => c.x > 0).length - spend.length;
+  const without = leftOut > 0 ? `; ${int(leftOut)} without a positive amount left out` : '';
+  if (spend.length === 0) return [`Gamma-Gamma spend model: not fitted (no repeat customer has order amounts${without}).`];
+  const t0 = performance.now();
+  const fit = fitGammaGamma(spend);
+  const t1 = performance.now();
+  const errors = fit.converged ? gammaGammaStandardErrors(fit.params, spend) : null;
+  const se = (key: 'p' | 'q' | 'gamma') => (errors ? `  (standard error ${fixed(errors.params[key], 4)})` : '');
+  const observed = spend.reduce((sum, c) => sum + c.meanValue, 0) / spend.length;
+  // Along the ridge q, v -> ∞ at a fixed p·v/(q-1) customers' order values all share one distribution.
+  const ridge = !fit.converged && fit.params.q > 1e6;
+  return [
+    `Gamma-Gamma spend model (maximum likelihood on ${int(spend.length)} repeat customers' mean order value, first order excluded${without}):`,
+    `  p      ${fixed(fit.params.p, 6)}${se('p')}`,
+    `  q      ${fixed(fit.params.q, 6)}${se('q')}`,
+    `  v      ${fixed(fit.params.gamma, 6)}${se('gamma')}`,
+    `Mean order value: ${fixed(populationMeanSpend(fit.params), 2)} expected (p·v/(q-1)); ${fixed(observed, 2)} observed (mean of the customers' means)`,
+    `Spend fit: log-likelihood ${fixed(fit.logLikelihood, 4)}; converged: ${fit.converged ? 'yes' : `no (${fit.stopReason})`}; ${fit.iterations} BFGS iterations; ${fixed(t1 - t0, 1)} ms`,
+
+    ...(ridge
+      ? [
+          "The customers' mean order values vary no more than chance makes them: q and v grow without bound, and every customer's expected order value is the mean above.",
+        ]
+      : []),
+  ];
 }
 
 function csvField(value: string): string {

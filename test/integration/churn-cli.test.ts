@@ -3,6 +3,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, simulateTransactions } from '../../core/churn/synthetic.ts';
 import { runCli } from '../support/cli.ts';
@@ -68,6 +69,50 @@ describe('aftercare churn', () => {
     expect(fromCdnow.stderr).toBe('');
     const logLikelihood = (out: string) => /^Log-likelihood: (\S+)/m.exec(out)?.[1];
     expect(logLikelihood(fromCdnow.stdout)).toBe(logLikelihood(fromCsv.stdout));
+    // Then the Gamma-Gamma spend model, after every BG/NBD line. These amounts are uniform on [5, 100]
+    // whoever buys: no customer spends more than another but by chance, so its q and v run off to infinity.
+    const lines = fromCsv.stdout.trimEnd().split('\n');
+    const spendHeader = lines.findIndex((line) => line.startsWith('Gamma-Gamma spend model'));
+    expect(spendHeader).toBeGreaterThan(lines.findIndex((line) => line.startsWith('Time: fit')));
+    expect(lines[spendHeader - 1]).toBe('');
+    const repeatBuyers = /repeat buyers: ([\d,]+)/.exec(fromCsv.stdout)?.[1];
+    expect(lines[spendHeader]).toBe(
+      `Gamma-Gamma spend model (maximum likelihood on ${repeatBuyers} repeat customers' mean order value, first order excluded):`,
+    );
+    expect(lines.slice(spendHeader + 1, spendHeader + 4).map((line) => line.slice(0, 9))).toEqual(['  p      ', '  q      ', '  v      ']);
+    expect(fromCsv.stdout).toMatch(/^Spend fit: log-likelihood -[\d,]+\.\d{4}; converged: no \((line-search|stalled|boundary)\)/m);
+    expect(fromCsv.stdout).toMatch(/^The customers' mean order values vary no more than chance makes them/m);
+    const meanLine = /^Mean order value: ([\d.]+) expected \(p·v\/\(q-1\)\); ([\d.]+) observed/m.exec(fromCsv.stdout);
+    expect(Math.abs(Number(meanLine?.[1]) / Number(meanLine?.[2]) - 1)).toBeLessThan(0.05);
+    expect(Math.abs(Number(meanLine?.[2]) - 52.5)).toBeLessThan(2.5);
+  });
+
+  it('fit finds the published BG/NBD and Gamma-Gamma parameters on the CDNOW 1/10 sample', async () => {
+    // Fader, Hardie & Lee (2005): r = 0.243, α = 4.414, a = 0.793, b = 2.426; Fader & Hardie (2013):
+    // p = 6.25, q = 3.74, γ = 15.44 (946 repeat customers, weeks 1-39, the first purchase excluded).
+    const file = fileURLToPath(new URL('../fixtures/cdnow/CDNOW_sample.txt', import.meta.url));
+    const result = await runCli(['churn', 'fit', '--transactions', file, '--calibration-end', '1997-09-30'], {});
+    expect(result.code, result.stderr).toBe(0);
+    const out = result.stdout;
+    const value = (name: string) => Number(new RegExp(`^  ${name}\\s+([\\d.,]+)`, 'm').exec(out)?.[1]?.replace(/,/g, ''));
+    const standardError = (name: string) =>
+      Number(new RegExp(`^  ${name}\\s+[\\d.,]+  \\(standard error ([\\d.]+)\\)$`, 'm').exec(out)?.[1]);
+    expect(out).toMatch(/^Customers: 2,357; repeat buyers: 946 /m);
+    expect([value('r').toFixed(3), value('alpha').toFixed(3), value('a').toFixed(3), value('b').toFixed(3)]).toEqual([
+      '0.243',
+      '4.414',
+      '0.793',
+      '2.426',
+    ]);
+    expect(out).toMatch(
+      /^Gamma-Gamma spend model \(maximum likelihood on 946 repeat customers' mean order value, first order excluded\):$/m,
+    );
+    expect([value('p').toFixed(2), value('q').toFixed(2), value('v').toFixed(2)]).toEqual(['6.25', '3.74', '15.44']);
+    // standard errors from the observed information (scipy on the same data: 1.19, 0.290, 4.16)
+    expect([standardError('p').toFixed(2), standardError('q').toFixed(2), standardError('v').toFixed(2)]).toEqual(['1.19', '0.29', '4.16']);
+    expect(out).toMatch(/^Mean order value: 35\.17 expected \(p·v\/\(q-1\)\); 35\.08 observed \(mean of the customers' means\)$/m);
+    // the maximum log-likelihood CLVTools' tests give for this model and sample
+    expect(out).toMatch(/^Spend fit: log-likelihood -4,055\.9177; converged: yes; /m);
   });
 
   it('score prints the customers most at risk, as a table or as CSV', async () => {
