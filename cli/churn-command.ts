@@ -263,8 +263,15 @@ async function spendModelLines(rows: readonly CustomerRecord[]): Promise<string[
   const errors = fit.converged ? gammaGammaStandardErrors(fit.params, spend) : null;
   const se = (key: 'p' | 'q' | 'gamma') => (errors ? `  (standard error ${fixed(errors.params[key], 4)})` : '');
   const observed = spend.reduce((sum, c) => sum + c.meanValue, 0) / spend.length;
-  // Along the ridge q, v -> ∞ at a fixed p·v/(q-1) customers' order values all share one distribution.
-  const ridge = !fit.converged && fit.params.q > 1e6;
+  // Two edges of the parameter space a fit can run to: q, v -> ∞ at a fixed p·v/(q-1) (every customer's
+  // order values share one distribution), and p -> ∞ (each customer's orders are all worth the same).
+  const edge = fit.converged
+    ? null
+    : fit.params.q > 1e6
+      ? "The fit ran off to q, v -> infinity: it finds no difference between the customers' spend beyond chance, so it expects every customer's orders to be worth the mean above."
+      : fit.params.p > 1e6
+        ? "The fit ran off to p -> infinity: it finds no variation in the values of a customer's orders, so it expects each customer's orders to be worth their own mean."
+        : null;
   return [
     `Gamma-Gamma spend model (maximum likelihood on ${int(spend.length)} repeat customers' mean order value, first order excluded${without}):`,
     `  p      ${fixed(fit.params.p, 6)}${se('p')}`,
@@ -272,12 +279,7 @@ async function spendModelLines(rows: readonly CustomerRecord[]): Promise<string[
     `  v      ${fixed(fit.params.gamma, 6)}${se('gamma')}`,
     `Mean order value: ${fixed(populationMeanSpend(fit.params), 2)} expected (p·v/(q-1)); ${fixed(observed, 2)} observed (mean of the customers' means)`,
     `Spend fit: log-likelihood ${fixed(fit.logLikelihood, 4)}; converged: ${fit.converged ? 'yes' : `no (${fit.stopReason})`}; ${fit.iterations} BFGS iterations; ${fixed(t1 - t0, 1)} ms`,
-
-    ...(ridge
-      ? [
-          "The customers' mean order values vary no more than chance makes them: q and v grow without bound, and every customer's expected order value is the mean above.",
-        ]
-      : []),
+    ...(edge === null ? [] : [edge]),
   ];
 }
 

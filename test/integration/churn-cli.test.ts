@@ -70,7 +70,8 @@ describe('aftercare churn', () => {
     const logLikelihood = (out: string) => /^Log-likelihood: (\S+)/m.exec(out)?.[1];
     expect(logLikelihood(fromCdnow.stdout)).toBe(logLikelihood(fromCsv.stdout));
     // Then the Gamma-Gamma spend model, after every BG/NBD line. These amounts are uniform on [5, 100]
-    // whoever buys: no customer spends more than another but by chance, so its q and v run off to infinity.
+    // whoever buys: no customer spends more than another but by chance, so the fit's q and v run off to
+    // infinity, and it says so. (The CDNOW test below is the case of a fit that converges.)
     const lines = fromCsv.stdout.trimEnd().split('\n');
     const spendHeader = lines.findIndex((line) => line.startsWith('Gamma-Gamma spend model'));
     expect(spendHeader).toBeGreaterThan(lines.findIndex((line) => line.startsWith('Time: fit')));
@@ -81,7 +82,9 @@ describe('aftercare churn', () => {
     );
     expect(lines.slice(spendHeader + 1, spendHeader + 4).map((line) => line.slice(0, 9))).toEqual(['  p      ', '  q      ', '  v      ']);
     expect(fromCsv.stdout).toMatch(/^Spend fit: log-likelihood -[\d,]+\.\d{4}; converged: no \((line-search|stalled|boundary)\)/m);
-    expect(fromCsv.stdout).toMatch(/^The customers' mean order values vary no more than chance makes them/m);
+    expect(fromCsv.stdout).toMatch(
+      /^The fit ran off to q, v -> infinity: it finds no difference between the customers' spend beyond chance/m,
+    );
     const meanLine = /^Mean order value: ([\d.]+) expected \(p·v\/\(q-1\)\); ([\d.]+) observed/m.exec(fromCsv.stdout);
     expect(Math.abs(Number(meanLine?.[1]) / Number(meanLine?.[2]) - 1)).toBeLessThan(0.05);
     expect(Math.abs(Number(meanLine?.[2]) - 52.5)).toBeLessThan(2.5);
