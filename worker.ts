@@ -5,6 +5,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createAlertActivities } from './activities/alert-activities.ts';
 import { createChurnActivities } from './activities/churn-activities.ts';
 import { createInactivityActivities } from './activities/inactivity-activities.ts';
 import { type ActivityConfig, createJourneyActivities } from './activities/journey-activities.ts';
@@ -15,6 +16,7 @@ import { TemplateStore } from './messaging/template-store.ts';
 import type { EmailTransport } from './messaging/transport.ts';
 import type { Database } from './runtime/database.ts';
 import { declareActivityOnlyTaskQueue } from './runtime/temporal-logging.ts';
+import { DEFAULT_ALERT_ESCALATE_AFTER } from './workspace/alert-delivery.ts';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -35,6 +37,8 @@ export type AftercareWorkerOptions = {
   emailsPerSecond?: number;
   /** Churn band thresholds and score precedence (CHURN_BAND_THRESHOLDS, CHURN_SCORE_PRECEDENCE). */
   churn?: ChurnScoringConfig;
+  /** How long an open alert may go unacknowledged before it escalates to the admins (ALERT_ESCALATE_AFTER, default PT24H). */
+  alertEscalateAfter?: string;
 };
 
 export { emailTaskQueue };
@@ -80,6 +84,16 @@ export function createActivities(options: Omit<AftercareWorkerOptions, 'connecti
       config: options.activityConfig,
     }),
     ...createInactivityActivities({ db: options.db, route: options.route ?? null }),
+    ...createAlertActivities({
+      db: options.db,
+      transport: options.transport,
+      config: {
+        emailFrom: options.activityConfig.emailFrom,
+        publicUrl: options.activityConfig.publicUrl,
+        defaultTimezone: options.activityConfig.defaultTimezone,
+        escalateAfter: options.alertEscalateAfter ?? DEFAULT_ALERT_ESCALATE_AFTER,
+      },
+    }),
     ...createChurnActivities({ db: options.db, route: options.route ?? null, ...(options.churn ? { config: options.churn } : {}) }),
   };
 }
@@ -105,7 +119,7 @@ export async function createAftercareWorker(options: AftercareWorkerOptions): Pr
   const email = await Worker.create({
     ...common,
     taskQueue: emailTaskQueue(options.taskQueue),
-    activities: { sendJourneyMessage: activities.sendJourneyMessage },
+    activities: { sendJourneyMessage: activities.sendJourneyMessage, sendStaffNotification: activities.sendStaffNotification },
     maxTaskQueueActivitiesPerSecond: emailQueueRate(options.emailsPerSecond ?? DEFAULT_EMAILS_PER_SECOND),
   });
   return new AftercareWorkers([main, email]);

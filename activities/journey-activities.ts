@@ -54,6 +54,11 @@ export type EnteredJourney = {
   enrollmentId: string;
   /** The journey's status now: an enrollment that starts while it is paused holds before its first send. */
   journeyStatus: 'active' | 'paused' | 'archived';
+  /**
+   * The customer's journeys are paused (POST /v1/customers/:id/journeys/pause): the enrollment holds before
+   * its next send until a `customerControl` resume. Optional: histories recorded before it lack it.
+   */
+  customerJourneysPaused?: boolean;
   definition: JourneyDefinition;
   timezone: string;
   group: 'treatment' | 'control';
@@ -126,9 +131,13 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
         },
       });
       const journey = await db.journey.findUniqueOrThrow({ where: { key: input.journeyKey }, select: { status: true } });
+      // Read after the enrollment row is written: a customer pause committed after this read finds the row
+      // among the running enrollments and signals it (workflow-client/customer-control.ts), so none is missed.
+      const pause = await db.customer.findUniqueOrThrow({ where: { id: input.customerId }, select: { journeysPausedAt: true } });
       return {
         enrollmentId: enrollment.id,
         journeyStatus: journey.status,
+        customerJourneysPaused: pause.journeysPausedAt !== null,
         definition,
         timezone: customer.timezone ?? config.defaultTimezone,
         group: enrollment.group,

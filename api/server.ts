@@ -20,6 +20,8 @@ import type { Database } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { hashApiKey } from './api-keys.ts';
 import { createAuthentication, sessionSecrets } from './auth.ts';
+import { accountActionsRoutes } from './account-actions-routes.ts';
+import { alertsRoutes } from './alerts-routes.ts';
 import { churnRoutes } from './churn-routes.ts';
 import { customersRoutes } from './customers-routes.ts';
 import { errorBody, HttpError, handleError } from './errors.ts';
@@ -191,6 +193,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
         }),
       );
       await v1.register(churnRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue ?? 'aftercare' }));
+      await v1.register(accountActionsRoutes({ db: deps.db, temporal: deps.temporal, route: deps.route, logger: deps.logger }));
+      await v1.register(alertsRoutes({ db: deps.db }));
       await v1.register(customersRoutes({ db: deps.db }));
       await v1.register(messagesRoutes({ db: deps.db }));
     },

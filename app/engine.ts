@@ -133,6 +133,7 @@ export class Engine {
     const worker = await createAftercareWorker({
       route: router.routeEvents,
       churn: this.churnConfig(),
+      alertEscalateAfter: this.config.alertEscalateAfter,
       emailsPerSecond: this.config.emailsPerSecond,
       connection,
       namespace: this.config.temporalNamespace,

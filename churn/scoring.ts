@@ -166,6 +166,22 @@ export async function scoreAndStore(
           })),
         });
       }
+      // A first score announces no band change (above), but a high one tells someone: one `at_risk` alert per
+      // customer, unique by customer, delivered in the daily digest (workspace/alert-delivery.ts), not one email each.
+      const firstHigh = writes.filter((w) => !before.has(w.signals.customerRowId) && w.risk.band === 'high');
+      if (firstHigh.length > 0) {
+        await tx.alert.createMany({
+          data: firstHigh.map((w) => ({
+            dedupeKey: `first-high:${w.signals.customerRowId}`,
+            kind: 'at_risk',
+            customerId: w.signals.customerRowId,
+            title: 'Churn risk is high on the first score',
+            detail: { score: w.risk.score, reasons: [...w.risk.reasons] },
+            createdAt: at,
+          })),
+          skipDuplicates: true,
+        });
+      }
       const bandChanged = writes.flatMap((w) => {
         const prior = before.get(w.signals.customerRowId);
         if (!prior || prior.band === w.risk.band) return [];

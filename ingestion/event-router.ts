@@ -142,7 +142,6 @@ function snapshot(customer: {
   attributes: unknown;
   orderCount: number;
   totalSpent: unknown;
-  journeysPausedAt: Date | null;
   churnScore: { band: string } | null;
 }): CustomerSnapshot {
   const band = customer.churnScore?.band;
@@ -153,6 +152,5 @@ function snapshot(customer: {
     churnBand: asChurnBand(band),
     orderCount: customer.orderCount,
     totalSpent: Number(customer.totalSpent),
-    journeysPaused: customer.journeysPausedAt !== null,
   };
 }

@@ -1,5 +1,6 @@
 // Configuration comes from the environment, read and validated once at start-up. Every variable is
 // listed in README.md; an invalid value stops the process with a sentence naming it.
+import { Duration } from 'luxon';
 import { z } from 'zod';
 
 const optionalString = z
@@ -66,6 +67,13 @@ const envSchema = z.object({
       return { medium, high };
     }),
   CHURN_SCORE_PRECEDENCE: z.enum(['model', 'external', 'higher']).default('model'),
+  ALERT_ESCALATE_AFTER: z
+    .string()
+    .trim()
+    .default('PT24H')
+    .refine((value) => Duration.fromISO(value).isValid && Duration.fromISO(value).toMillis() > 0, {
+      message: 'must be a positive ISO-8601 duration such as PT24H or P2D',
+    }),
 });
 
 export type Config = {
@@ -99,6 +107,8 @@ export type Config = {
   churnBandThresholds: { medium: number; high: number };
   /** Which score is in force when the business reports its own (`churn_score.reported`). */
   churnScorePrecedence: 'model' | 'external' | 'higher';
+  /** How long an open alert may go unacknowledged before it escalates to the admins (ISO-8601 duration). */
+  alertEscalateAfter: string;
 };
 
 export class ConfigError extends Error {}
@@ -145,5 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     churnScheduleTimezone: e.CHURN_SCHEDULE_TIMEZONE ?? e.DEFAULT_TIMEZONE,
     churnBandThresholds: e.CHURN_BAND_THRESHOLDS,
     churnScorePrecedence: e.CHURN_SCORE_PRECEDENCE,
+    alertEscalateAfter: e.ALERT_ESCALATE_AFTER,
   };
 }

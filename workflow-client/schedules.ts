@@ -2,6 +2,7 @@
 // the configuration they were made from (time zone, task queue) or their time of day changed.
 import { type Client, ScheduleAlreadyRunning, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
+import { alertDeliveryWorkflow } from '../workflows/alert-delivery.ts';
 import { churnScoringWorkflow } from '../workflows/churn-scoring.ts';
 import { inactivitySweepWorkflow } from '../workflows/inactivity-sweep.ts';
 
@@ -11,6 +12,9 @@ export const CHURN_SCORING_SCHEDULE_ID = 'aftercare-churn-scoring';
 export const INACTIVITY_SWEEP_TIME = { hour: 2, minute: 30 } as const;
 /** Local time (CHURN_SCHEDULE_TIMEZONE) of the nightly churn scoring. */
 export const CHURN_SCORING_TIME = { hour: 3, minute: 15 } as const;
+export const ALERT_DELIVERY_SCHEDULE_ID = 'aftercare-alert-delivery';
+/** How often the alert delivery pass runs: the lateness of an urgent alert's email, at most. */
+export const ALERT_DELIVERY_EVERY_MS = 5 * 60_000;
 
 export type ScheduleChange = 'created' | 'updated' | 'unchanged';
 
@@ -22,6 +26,48 @@ export async function ensureSchedules(
 ): Promise<void> {
   await ensureInactivitySweepSchedule(client, { taskQueue, timezone });
   await ensureChurnScoringSchedule(client, { taskQueue, timezone: options.churnTimezone ?? timezone });
+  await ensureAlertDeliverySchedule(client, { taskQueue });
+}
+
+/**
+ * The alert delivery pass (workflows/alert-delivery.ts) every ALERT_DELIVERY_EVERY_MS: urgent alerts, escalations
+ * and the daily digest (whose time of day the pass judges itself, in DEFAULT_TIMEZONE). Created when missing;
+ * updated when its task queue or interval changed, keeping its state (a paused schedule stays paused).
+ */
+export async function ensureAlertDeliverySchedule(
+  client: Client,
+  options: { taskQueue: string; scheduleId?: string; everyMs?: number },
+): Promise<ScheduleChange> {
+  const scheduleId = options.scheduleId ?? ALERT_DELIVERY_SCHEDULE_ID;
+  const every = options.everyMs ?? ALERT_DELIVERY_EVERY_MS;
+  const spec = { intervals: [{ every }] };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: alertDeliveryWorkflow,
+    args: [{}] as [Parameters<typeof alertDeliveryWorkflow>[0]],
+    taskQueue: options.taskQueue,
+    workflowId: `${scheduleId}-run`,
+  };
+  // A pass still running at the next tick is not doubled; missed ticks are not caught up one by one.
+  const policies = { overlap: 'SKIP' as const, catchupWindow: '10 minutes' };
+  try {
+    await client.schedule.create({ scheduleId, spec, action, policies });
+    return 'created';
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+  const handle = client.schedule.getHandle(scheduleId);
+  const current = await handle.describe();
+  const sameEvery = current.spec.intervals?.length === 1 && current.spec.intervals[0]?.every === every;
+  const sameQueue = current.action.type === 'startWorkflow' && current.action.taskQueue === action.taskQueue;
+  if (sameEvery && sameQueue) return 'unchanged';
+  await handle.update((previous) => ({
+    spec,
+    action,
+    policies: { ...policies, pauseOnFailure: previous.policies.pauseOnFailure },
+    state: { paused: previous.state.paused, note: previous.state.note, remainingActions: previous.state.remainingActions },
+  }));
+  return 'updated';
 }
 
 /**

@@ -7,7 +7,7 @@ import type { JourneyActivities } from '../activities/journey-activities.ts';
 import { type Decision, decide, initialState, type JourneyEventInput, type JourneyInput } from '../core/journey/interpreter.ts';
 import type { JourneyWorkflowInput } from '../core/journey/workflow-input.ts';
 import { emailTaskQueue } from '../core/task-queues.ts';
-import { journeyControlSignal, journeyEventSignal } from './signals.ts';
+import { customerControlSignal, journeyControlSignal, journeyEventSignal } from './signals.ts';
 
 export type { JourneyWorkflowInput };
 
@@ -36,6 +36,15 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
     if (action === 'archive') archived = true;
     else paused = action === 'pause';
   });
+  // The customer's own pause (their account's journeys), apart from the journey's: either one holds a send.
+  // A signal is newer than what enterJourney read when it arrives before that read's result (the pause is
+  // committed before the signal is sent), so the read only counts when no signal came first.
+  let customerPaused = false;
+  let customerSignalled = false;
+  setHandler(customerControlSignal, ({ action }) => {
+    customerSignalled = true;
+    customerPaused = action === 'pause';
+  });
 
   // Sends run on their own queue, whose rate limit holds across every worker (see worker.ts).
   const { sendJourneyMessage } = proxyActivities<JourneyActivities>({
@@ -51,6 +60,8 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
   const entered = await activities.enterJourney({ workflowId: workflowInfo().workflowId, ...withoutCarried(input), group, at: Date.now() });
   if (!carried && entered.journeyStatus === 'paused') paused = true;
   if (entered.journeyStatus === 'archived') archived = true;
+  // Read again after continue-as-new: the database holds the customer's pause, signals since then follow.
+  if (!customerSignalled && entered.customerJourneysPaused === true) customerPaused = true;
   let state = carried?.state ?? initialState({ timezone: entered.timezone, group: entered.group, enteredAt: Date.now() });
   let seq = carried?.seq ?? 0;
   const enrollmentId = entered.enrollmentId;
@@ -106,10 +117,10 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
         break;
       }
       case 'send': {
-        if (paused) {
-          // Hold before the send until the journey is resumed; events (an exit, the goal) still count.
-          await condition(() => !paused || archived || inbox.length > 0);
-          if (!paused || archived) continue;
+        if (paused || customerPaused) {
+          // Hold before the send until the journey (and the customer) are resumed; events (an exit, the goal) still count.
+          await condition(() => !(paused || customerPaused) || archived || inbox.length > 0);
+          if (!(paused || customerPaused) || archived) continue;
           const next = await apply({ kind: 'event', at: Date.now(), event: nextEvent() });
           if (next.commands.length > 0) decision = next;
           continue;

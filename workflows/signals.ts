@@ -9,3 +9,11 @@ export const journeyEventSignal = defineSignal<[JourneyEventInput]>('journeyEven
 /** A journey was paused, resumed or archived; running enrollments hold, go on, or end. */
 export type JourneyControl = { action: 'pause' | 'resume' | 'archive' };
 export const journeyControlSignal = defineSignal<[JourneyControl]>('journeyControl');
+
+/**
+ * The customer's journeys were paused or resumed (POST /v1/customers/:id/journeys/pause|resume). Held
+ * apart from the journey's own pause: resuming a journey never releases a customer's pause, nor the
+ * other way round.
+ */
+export type CustomerControl = { action: 'pause' | 'resume' };
+export const customerControlSignal = defineSignal<[CustomerControl]>('customerControl');

@@ -11,7 +11,6 @@ export type CustomerSnapshot = {
   churnBand: 'low' | 'medium' | 'high' | null;
   orderCount: number;
   totalSpent: number;
-  journeysPaused: boolean;
 };
 
 export type PastEnrollment = { entityKey: string; enteredAt: number; endedAt: number | null };
@@ -65,11 +64,15 @@ export function eventTriggers(
   return event.type === 'customer.inactive' && event.properties.journeyKey === definition.key;
 }
 
-export type Ineligibility = 'journeys_paused' | 'no_marketing_consent' | 'churn_band' | 'attributes' | 'customer_value' | 'orders';
+/**
+ * A customer whose journeys are paused (their account, POST /v1/customers/:id/journeys/pause) is still
+ * eligible: the enrollment starts and holds before its first send until the customer is resumed
+ * (workflows/journey.ts), so that what would have happened meanwhile is not lost.
+ */
+export type Ineligibility = 'no_marketing_consent' | 'churn_band' | 'attributes' | 'customer_value' | 'orders';
 
 export function ineligibility(definition: JourneyDefinition, customer: CustomerSnapshot): Ineligibility | null {
   const rules = definition.eligibility;
-  if (customer.journeysPaused) return 'journeys_paused';
   if (rules.consent === 'marketing' && customer.consent.marketing !== true) return 'no_marketing_consent';
   if (rules.churnBands && (customer.churnBand === null || !rules.churnBands.includes(customer.churnBand))) return 'churn_band';
   if (rules.attributes && !matchesFilters(customer.attributes, rules.attributes)) return 'attributes';

@@ -12,7 +12,6 @@ const customer: CustomerSnapshot = {
   churnBand: 'high',
   orderCount: 3,
   totalSpent: 250,
-  journeysPaused: false,
 };
 
 describe('re-entry policies', () => {
@@ -66,7 +65,6 @@ describe('eligibility and triggers', () => {
     expect(ineligibility(d, { ...customer, attributes: { plan: 'basic' } })).toBe('attributes');
     expect(ineligibility(d, { ...customer, totalSpent: 50 })).toBe('customer_value');
     expect(ineligibility(d, { ...customer, orderCount: 1 })).toBe('orders');
-    expect(ineligibility(d, { ...customer, journeysPaused: true })).toBe('journeys_paused');
   });
 
   it('match event triggers on their property filters', () => {

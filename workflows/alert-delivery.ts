@@ -1,0 +1,37 @@
+// One alert delivery pass, started every few minutes by a Temporal Schedule (workflow-client/schedules.ts):
+// queue what is due (urgent alerts, escalations, the daily digest) in the StaffNotification ledger, then
+// send the ledger's pending rows, each its own activity on the email queue, whose rate limit holds across
+// every worker. The pass's instant is the workflow's clock, so time-skipping tests move it.
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { AlertActivities } from '../activities/alert-activities.ts';
+import { emailTaskQueue } from '../core/task-queues.ts';
+
+export type AlertDeliveryInput = {
+  /** Ledger rows sent per pass (default 200); the next pass sends the rest. */
+  sendLimit?: number;
+};
+
+export type AlertDeliveryResult = { reopened: number; urgent: number; escalated: number; digests: number; sent: number; failed: number };
+
+const { queueAlertNotifications, pendingStaffNotifications } = proxyActivities<AlertActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+export async function alertDeliveryWorkflow(input: AlertDeliveryInput = {}): Promise<AlertDeliveryResult> {
+  const { sendStaffNotification } = proxyActivities<AlertActivities>({
+    taskQueue: emailTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  });
+  const queued = await queueAlertNotifications({ at: Date.now() });
+  const ids = await pendingStaffNotifications({ limit: input.sendLimit ?? 200 });
+  let sent = 0;
+  let failed = 0;
+  for (const id of ids) {
+    const outcome = await sendStaffNotification({ id, at: Date.now() });
+    if (outcome === 'sent') sent++;
+    else if (outcome === 'failed') failed++;
+  }
+  return { ...queued, sent, failed };
+}
