@@ -8,6 +8,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createAlertActivities } from './activities/alert-activities.ts';
 import { createChurnActivities } from './activities/churn-activities.ts';
 import { createInactivityActivities } from './activities/inactivity-activities.ts';
+import { createSurveyActivities } from './activities/survey-activities.ts';
 import { type ActivityConfig, createJourneyActivities } from './activities/journey-activities.ts';
 import type { ChurnScoringConfig } from './churn/scoring.ts';
 import type { RouteEvents } from './core/routing/ports.ts';
@@ -94,6 +95,7 @@ export function createActivities(options: Omit<AftercareWorkerOptions, 'connecti
         escalateAfter: options.alertEscalateAfter ?? DEFAULT_ALERT_ESCALATE_AFTER,
       },
     }),
+    ...createSurveyActivities({ db: options.db, route: options.route ?? null }),
     ...createChurnActivities({ db: options.db, route: options.route ?? null, ...(options.churn ? { config: options.churn } : {}) }),
   };
 }

@@ -18,10 +18,11 @@ import { findUnstorableText } from '../core/text/storable.ts';
 import { TemplateStore } from '../messaging/template-store.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { hashApiKey } from './api-keys.ts';
-import { createAuthentication, sessionSecrets } from './auth.ts';
+import type { SurveySettler } from '../workflow-client/survey-settle.ts';
 import { accountActionsRoutes } from './account-actions-routes.ts';
 import { alertsRoutes } from './alerts-routes.ts';
+import { hashApiKey } from './api-keys.ts';
+import { createAuthentication, sessionSecrets } from './auth.ts';
 import { churnRoutes } from './churn-routes.ts';
 import { customersRoutes } from './customers-routes.ts';
 import { errorBody, HttpError, handleError } from './errors.ts';
@@ -50,6 +51,8 @@ export type ApiDeps = {
    * answered 429 with `retry-after` past the limit; false turns both off (tests that flood on purpose).
    */
   rateLimits?: RateLimits | false;
+  /** Starts a survey answer's settle window (workflow-client/survey-settle.ts); unset: answers settle at once. */
+  settleSurvey?: SurveySettler | null;
   /** The sender, as templates show it (previews). */
   business?: { name: string; address: string };
   /** The task queue workers poll (TASK_QUEUE; default `aftercare`): where POST /v1/churn/recompute starts its run. */
@@ -210,6 +213,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
         logger: deps.logger,
         secret: deps.secret,
         resendWebhookSecret: deps.resendWebhookSecret,
+        settleSurvey: deps.settleSurvey ?? null,
+        ...(deps.business ? { businessName: deps.business.name } : {}),
       }),
     );
   });

@@ -9,6 +9,7 @@ import { type ApiServer, buildApiServer } from '../api/server.ts';
 import { createChurnRefresher } from '../churn/refresh.ts';
 import type { ChurnScoringConfig } from '../churn/scoring.ts';
 import { EventRouter } from '../ingestion/event-router.ts';
+import { settleOverdueSurveyAnswers } from '../ingestion/survey-answers.ts';
 import { publishShippedJourneys } from '../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../messaging/outbox-transport.ts';
 import { ResendTransport } from '../messaging/resend-transport.ts';
@@ -28,6 +29,7 @@ import { installTemporalLogging } from '../runtime/temporal-logging.ts';
 import { type AftercareWorkers, createAftercareWorker } from '../worker.ts';
 import { temporalJourneyDispatcher } from '../workflow-client/journey-dispatcher.ts';
 import { ensureSchedules } from '../workflow-client/schedules.ts';
+import { temporalSurveySettler } from '../workflow-client/survey-settle.ts';
 import { type DemoSummary, runDemo } from './demo-business.ts';
 
 export { StartupError };
@@ -162,6 +164,9 @@ export class Engine {
     // Events whose routing never finished (Temporal was down, an API process died) are retried here.
     const sweep = setInterval(() => {
       router.routePending().catch((error) => this.logger.warn({ err: error }, 'event sweep failed'));
+      settleOverdueSurveyAnswers(db, router.routeEvents, this.config.surveySettleMs).catch((error) =>
+        this.logger.warn({ err: error }, 'settling overdue survey answers failed'),
+      );
     }, 30_000);
     // Webhook deliveries about emails that never became ours stop waiting after a week.
     const prune = setInterval(() => {
@@ -190,6 +195,7 @@ export class Engine {
       defaultLocale: this.config.defaultLocale,
       business: { name: this.config.businessName, address: this.config.businessAddress },
       rateLimits: this.config.rateLimits,
+      settleSurvey: client ? temporalSurveySettler(client, this.config.taskQueue, this.config.surveySettleMs) : null,
     });
     await server.listen({ port: this.config.port, host: this.config.host });
     this.onStop(() => server.close());

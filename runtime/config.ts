@@ -45,6 +45,13 @@ const envSchema = z.object({
   DEFAULT_LOCALE: z.string().default('en'),
   AFTERCARE_SEED_DEMO: z.enum(['auto', 'never', 'always']).default('auto'),
   EMAIL_RATE_LIMIT: z.coerce.number().positive().max(1000).default(2),
+  SURVEY_SETTLE_WINDOW: z
+    .string()
+    .trim()
+    .default('PT2M')
+    .refine((value) => /^PT(\d+H)?(\d+M)?(\d+S)?$/.test(value) && value !== 'PT', {
+      message: 'must be an ISO-8601 duration of hours, minutes or seconds, e.g. PT2M',
+    }),
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(6000),
   RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(300),
   BUSINESS_NAME: z.string().trim().min(1).default('Aftercare Demo Store'),
@@ -99,6 +106,8 @@ export type Config = {
   businessName: string;
   businessAddress: string;
   emailsPerSecond: number;
+  /** How long after a survey's first answer journeys are told the answer as it then stands. */
+  surveySettleMs: number;
   /** Requests per minute per API key (/v1) and per client address (public links, webhooks). */
   rateLimits: { perKeyPerMinute: number; perAddressPerMinute: number };
   /** Time zone of the nightly churn scoring (default: DEFAULT_TIMEZONE). */
@@ -112,6 +121,12 @@ export type Config = {
 };
 
 export class ConfigError extends Error {}
+
+/** `PT1H2M3S` -> 3723 (the only durations configuration takes: hours, minutes, seconds). */
+function isoSeconds(duration: string): number {
+  const match = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(duration);
+  return Number(match?.[1] ?? 0) * 3600 + Number(match?.[2] ?? 0) * 60 + Number(match?.[3] ?? 0);
+}
 
 export function isValidTimeZone(zone: string): boolean {
   try {
@@ -149,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultLocale: e.DEFAULT_LOCALE,
     seedDemo: e.AFTERCARE_SEED_DEMO,
     emailsPerSecond: e.EMAIL_RATE_LIMIT,
+    surveySettleMs: isoSeconds(e.SURVEY_SETTLE_WINDOW) * 1000,
     rateLimits: { perKeyPerMinute: e.RATE_LIMIT_PER_KEY, perAddressPerMinute: e.RATE_LIMIT_PER_ADDRESS },
     businessName: e.BUSINESS_NAME,
     businessAddress: e.BUSINESS_POSTAL_ADDRESS,

@@ -1,5 +1,7 @@
-// One-click survey answers: GET /s/:token records the answer (the first one counts) and thanks the
-// customer; POST adds an optional comment; forged tokens are refused and change nothing.
+// Survey links a mail scanner cannot answer: GET (and HEAD) shows the question in the customer's
+// language with the clicked score chosen and records nothing; the POST (the page's own script once a
+// person sees it, or the button) records; a later POST replaces the answer until the survey closes;
+// forged, expired and other-purpose tokens change nothing. (The settle window: survey-settle.test.ts.)
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJourneyActivities } from '../../activities/journey-activities.ts';
@@ -16,7 +18,12 @@ import { testActivityConfig } from '../support/temporal.ts';
 
 const SECRET = testActivityConfig.secret;
 const DAY = 24 * 3600_000;
-const AT = Date.UTC(2026, 0, 6, 11, 0);
+/** 11:00 UTC today, or yesterday before that: outside quiet hours, and recent enough for the survey to be open. */
+const AT = (() => {
+  const today = new Date();
+  today.setUTCHours(11, 0, 0, 0);
+  return today.getTime() > Date.now() ? today.getTime() - DAY : today.getTime();
+})();
 
 let database: TestDatabase;
 let db: Database;
@@ -48,9 +55,11 @@ afterAll(async () => {
 
 let counter = 0;
 /** A check-in email with a CSAT survey, sent by the real send activity. */
-async function checkinEmail() {
+async function checkinEmail(locale?: string) {
   const name = `survey-${++counter}`;
-  const customer = await db.customer.create({ data: { externalId: name, email: `${name}@example.com`, name: 'Grace Hopper' } });
+  const customer = await db.customer.create({
+    data: { externalId: name, email: `${name}@example.com`, name: 'Grace Hopper', ...(locale ? { locale } : {}) },
+  });
   await db.order.create({
     data: {
       externalId: `${name}-o1`,
@@ -102,20 +111,51 @@ async function checkinEmail() {
 const form = (url: string, body: string) =>
   app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body });
 
-describe('GET /s/:token', () => {
-  it('records the answer with one click, emits survey.answered, and thanks the customer', async () => {
+const answerOf = (messageId: string) => db.surveyResponse.findUnique({ where: { messageId } });
+const eventsOf = (messageId: string) => db.event.count({ where: { id: `survey.answered:${messageId}` } });
+
+describe('GET and HEAD on a survey link', () => {
+  it('record nothing, for every score: they show the question with that score chosen', async () => {
+    const { message, link } = await checkinEmail();
+    for (const score of [1, 2, 3, 4, 5]) {
+      const page = await app.inject({ method: 'GET', url: link(score) });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('How happy are you with your order?');
+      expect(page.body).toMatch(new RegExp(`value="${score}" checked`));
+      expect(page.body).toMatch(/<textarea id="comment" name="comment"/);
+      const head = await app.inject({ method: 'HEAD', url: link(score) });
+      expect(head.statusCode).toBe(200);
+    }
+    expect(await answerOf(message.id)).toBeNull();
+    expect(await eventsOf(message.id)).toBe(0);
+  });
+
+  it("posts the answer from the page's own script only once the page is visible, under a nonce the policy allows", async () => {
+    const { link } = await checkinEmail();
+    const page = await app.inject({ method: 'GET', url: link(4) });
+    const nonce = /<script nonce="([^"]+)">/.exec(page.body)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(page.headers['content-security-policy']).toContain(`script-src 'nonce-${nonce}'`);
+    expect(page.body).toContain("document.visibilityState!=='visible'");
+    expect(page.body).toContain('data-auto="1"');
+  });
+
+  it("speaks the customer's language: a French customer's page is in French", async () => {
+    const { link } = await checkinEmail('fr-CA');
+    const page = await app.inject({ method: 'GET', url: link(5) });
+    expect(page.body).toContain('<html lang="fr">');
+    expect(page.body).toContain('Êtes-vous satisfait de votre commande ?');
+    expect(page.body).toContain('Envoyer ma réponse');
+  });
+});
+
+describe('POST /s/:token', () => {
+  it('records the answer, tells journeys once, and thanks the customer', async () => {
     const { message, link, orderId, customer } = await checkinEmail();
-    const response = await app.inject({ method: 'GET', url: link(4) });
+    const response = await form(link(4), 'score=4');
     expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toMatch(/^text\/html/);
     expect(response.body).toContain('Thank you');
-    expect(response.body).toContain('Your answer (4) is recorded');
-    expect(response.body).toMatch(/<form method="post">.*name="comment"/s);
-    expect(await db.surveyResponse.findUnique({ where: { messageId: message.id } })).toMatchObject({
-      score: 4,
-      kind: 'csat',
-      comment: null,
-    });
+    expect(await answerOf(message.id)).toMatchObject({ score: 4, kind: 'csat', comment: null });
     const event = await db.event.findUniqueOrThrow({ where: { id: `survey.answered:${message.id}` } });
     expect(event.properties).toMatchObject({
       kind: 'csat',
@@ -129,34 +169,16 @@ describe('GET /s/:token', () => {
     ]);
   });
 
-  it('keeps the first answer: a second click (or a link scanner) changes nothing', async () => {
+  it('a second POST with another score replaces the first, and adds the comment', async () => {
     const { message, link } = await checkinEmail();
-    expect((await app.inject({ method: 'GET', url: link(5) })).statusCode).toBe(200);
-    const again = await app.inject({ method: 'GET', url: link(1) });
-    expect(again.statusCode).toBe(200);
-    expect(again.body).toContain('You have already answered this survey (5)');
-    expect((await db.surveyResponse.findUniqueOrThrow({ where: { messageId: message.id } })).score).toBe(5);
-    expect(await db.event.count({ where: { id: `survey.answered:${message.id}` } })).toBe(1);
-  });
-});
-
-describe('POST /s/:token', () => {
-  it('adds a comment to the answer the click recorded; the first comment counts', async () => {
-    const { message, link } = await checkinEmail();
-    await app.inject({ method: 'GET', url: link(2) });
-    const commented = await form(link(2), `comment=${encodeURIComponent('  The mug arrived <b>broken</b>.  ')}`);
-    expect(commented.statusCode).toBe(200);
-    expect(commented.body).toContain('Thank you for your comment');
-    expect(commented.body).not.toContain('<b>broken</b>');
-    const second = await form(link(2), 'comment=Second+thoughts');
+    await form(link(2), 'score=2');
+    const second = await form(link(2), `score=5&comment=${encodeURIComponent('  Actually <b>great</b>.  ')}`);
     expect(second.statusCode).toBe(200);
-    expect(await db.surveyResponse.findUniqueOrThrow({ where: { messageId: message.id } })).toMatchObject({
-      score: 2,
-      comment: 'The mug arrived <b>broken</b>.',
-    });
+    expect(second.body).not.toContain('<b>great</b>');
+    expect(await answerOf(message.id)).toMatchObject({ score: 5, comment: 'Actually <b>great</b>.' });
   });
 
-  it('records an answer and its comment together (multipart form)', async () => {
+  it("takes the link's score when the form sends none (no script, one click on the button), also as multipart", async () => {
     const { message, link } = await checkinEmail();
     const boundary = 'xyz123';
     const response = await app.inject({
@@ -166,16 +188,24 @@ describe('POST /s/:token', () => {
       payload: `--${boundary}\r\nContent-Disposition: form-data; name="comment"\r\n\r\nFine, but slow.\r\n--${boundary}--\r\n`,
     });
     expect(response.statusCode).toBe(200);
-    expect(await db.surveyResponse.findUniqueOrThrow({ where: { messageId: message.id } })).toMatchObject({
-      score: 3,
-      comment: 'Fine, but slow.',
-    });
+    expect(await answerOf(message.id)).toMatchObject({ score: 3, comment: 'Fine, but slow.' });
   });
 
-  it('records the answer with no comment at all', async () => {
+  it('refuses a score outside the scale and records nothing', async () => {
     const { message, link } = await checkinEmail();
-    expect((await app.inject({ method: 'POST', url: link(5) })).statusCode).toBe(200);
-    expect((await db.surveyResponse.findUniqueOrThrow({ where: { messageId: message.id } })).score).toBe(5);
+    expect((await form(link(3), 'score=9')).statusCode).toBe(400);
+    expect(await answerOf(message.id)).toBeNull();
+  });
+
+  it('an expired survey (two weeks after its email) shows a friendly page and changes nothing', async () => {
+    const { message, link } = await checkinEmail();
+    await form(link(4), 'score=4');
+    await db.message.update({ where: { id: message.id }, data: { sentAt: new Date(Date.now() - 15 * DAY) } });
+    const late = await form(link(1), 'score=1');
+    expect(late.statusCode).toBe(200);
+    expect(late.body).toContain('This survey has closed');
+    expect((await answerOf(message.id))?.score).toBe(4);
+    expect((await app.inject({ method: 'GET', url: link(1) })).body).toContain('This survey has closed');
   });
 });
 
@@ -196,6 +226,7 @@ describe('refused links', () => {
       for (const method of ['GET', 'POST'] as const) {
         const response = await app.inject({ method, url: `/s/${encodeURIComponent(token)}` });
         expect([token, method, response.statusCode]).toEqual([token, method, 400]);
+        expect(response.body).toContain('This link does not work');
       }
     }
     expect(await db.surveyResponse.count({ where: { messageId: message.id } })).toBe(0);

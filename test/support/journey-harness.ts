@@ -61,8 +61,15 @@ export async function createJourneyHarness(name: string, options: { historyLimit
           occurredAt: await harness.now(),
         }),
       ),
-    answerSurvey: async (messageId: string, score: number) =>
-      recordSurveyAnswer(db, router.routeEvents, { messageId, score, at: await harness.now() }),
+    /**
+     * The customer answers a minute after the email went out (the time-skipping clock may have run far
+     * ahead while a test awaited a result, past the survey's closing), and journeys are told at once.
+     */
+    answerSurvey: async (messageId: string, score: number) => {
+      const message = await db.message.findUniqueOrThrow({ where: { id: messageId } });
+      const at = new Date((message.sentAt ?? message.createdAt).getTime() + 60_000);
+      return recordSurveyAnswer(db, router.routeEvents, { messageId, score, at });
+    },
     /** Runs a scenario while the worker runs (kept for readability of the tests). */
     withWorker: <T>(scenario: () => Promise<T>): Promise<T> => scenario(),
     /** Skips time an hour at a time until `probe` finds something (or `limit` passes). */
