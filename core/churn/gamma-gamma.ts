@@ -169,10 +169,10 @@ export interface GammaGammaFit {
 export function fitGammaGamma(rows: Iterable<SpendSummary>, options: GammaGammaFitOptions = {}): GammaGammaFit {
   const data = prepare(rows);
   if (data.totalWeight <= 0) throw new RangeError('fitGammaGamma: no repeat customers to fit (total weight is 0)');
-  let meanValue = 0;
-  for (let i = 0; i < data.weight.length; i++)
-    meanValue += ((data.weight[i] as number) * Math.exp(data.logM[i] as number)) / data.totalWeight;
-  const start = options.initial ?? { p: 1, q: 2, gamma: meanValue };
+  // Default start: p = 1, q = 2, γ = the mean m̄, so that the population mean pγ/(q-1) starts at the observed one.
+  let valueSum = 0;
+  for (let i = 0; i < data.weight.length; i++) valueSum += (data.weight[i] as number) * ((data.mx[i] as number) / (data.x[i] as number));
+  const start = options.initial ?? { p: 1, q: 2, gamma: valueSum / data.totalWeight };
   validateGammaGammaParams(start);
   const scale = -1 / data.totalWeight;
   const objective = (theta: readonly number[]) => {

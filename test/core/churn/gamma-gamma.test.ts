@@ -93,11 +93,38 @@ describe('Gamma-Gamma on the CDNOW 1/10 sample (published estimates)', () => {
     const byHand = (1 - weight) * ((p * gamma) / (q - 1)) + weight * 22.35;
     const expected = conditionalExpectedSpend(fit.params, first.x, first.meanValue);
     expect(expected).toBeCloseTo(byHand, 10);
-    // scipy's fit gives 24.658616; lifetimes' documentation quotes 24.658619 for its own fit.
+    // scipy's fit gives 24.658616 (lifetimes' README: 24.658619 from its own fit, see below).
     expect(expected).toBeCloseTo(24.658616, 5);
     // at the published parameters: 6.25 · (15.44 + 2 · 22.35) / (6.25 · 2 + 3.74 - 1) = 375.875 / 15.24
     expect(conditionalExpectedSpend(PUBLISHED, 2, 22.35)).toBeCloseTo(375.875 / 15.24, 12);
     expect(conditionalExpectedSpend(PUBLISHED, 2, 22.35).toFixed(2)).toBe('24.66');
+  });
+
+  it("agrees with lifetimes' documented example on the same file (its fit: p 6.25, q 3.74, v 15.45)", () => {
+    // lifetimes' README prints E[M] for customers 1-10 from its own fit, which differs from ours by ~1e-6
+    // relative: hence 4 decimals. Customers 3, 4, 5, 8 and 10 have x = 0 and get the population mean.
+    const documented = [24.658619, 18.911489, 35.170981, 35.170981, 35.170981, 71.462843, 18.911489, 35.170981, 27.282408, 35.170981];
+    all.slice(0, 10).forEach((c, i) => {
+      expect(c.id).toBe(String(i + 1));
+      expect(conditionalExpectedSpend(fit.params, c.x, c.meanValue)).toBeCloseTo(documented[i] as number, 4);
+    });
+    // its mean over all 2,357 customers, one-time buyers included
+    const meanAll = all.reduce((sum, c) => sum + conditionalExpectedSpend(fit.params, c.x, c.meanValue), 0) / all.length;
+    expect(meanAll).toBeCloseTo(35.2529588256, 5);
+    // and its check of the model's assumption that spend does not depend on frequency: a weak correlation
+    // between x and m̄ among the repeat customers (0.113884)
+    const n = repeat.length;
+    const meanX = repeat.reduce((sum, c) => sum + c.x, 0) / n;
+    const meanM = repeat.reduce((sum, c) => sum + c.meanValue, 0) / n;
+    let sxy = 0;
+    let sxx = 0;
+    let syy = 0;
+    for (const c of repeat) {
+      sxy += (c.x - meanX) * (c.meanValue - meanM);
+      sxx += (c.x - meanX) ** 2;
+      syy += (c.meanValue - meanM) ** 2;
+    }
+    expect(sxy / Math.sqrt(sxx * syy)).toBeCloseTo(0.113884, 6);
   });
 
   it('has a population mean of $35.22 at the published parameters, and one-time buyers expect it', () => {
