@@ -4,8 +4,9 @@
 // Gamma(p, ν) (shape p, rate ν), and ν varies across customers as Gamma(q, γ). Only the customer's
 // number of repeat transactions x and their mean value m̄ matter; its density given x is
 //   f(m̄ | p, q, γ, x) = Γ(px+q) / (Γ(px) Γ(q)) · γ^q · m̄^(px-1) · x^(px) / (γ + m̄x)^(px+q).
-// The model assumes spend is independent of the purchase process, so it is fitted on repeat customers
-// (x >= 1) alone, and combined with the BG/NBD expected orders for a predicted value.
+// A customer without a repeat transaction has no m̄, so the model is fitted on repeat customers (x >= 1)
+// alone. It assumes spend is independent of the purchase process, which is what lets its expected order
+// value multiply the BG/NBD expected orders into a predicted value.
 // Maximum likelihood by the BFGS of bfgs.ts on (ln p, ln q, ln γ) with the exact gradient; standard
 // errors from the observed information (central differences of that gradient).
 import type { StopReason } from './bfgs.ts';
@@ -17,7 +18,7 @@ export interface GammaGammaParams {
   readonly p: number;
   /** Shape of the across-customer distribution of ν, Gamma(q, γ). */
   readonly q: number;
-  /** Rate (scale in the value unit) of the across-customer distribution of ν; `v` in lifetimes. */
+  /** Rate of the across-customer distribution of ν (in the unit of the values); `v` in lifetimes. */
   readonly gamma: number;
 }
 
