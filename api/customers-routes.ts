@@ -142,6 +142,12 @@ function limitOf(value: string | undefined): number {
   return limit;
 }
 
+/**
+ * The response schemas document the answers (OpenAPI); the answers are built here from typed rows, so they
+ * are written with JSON.stringify rather than checked field by field again (which cost 4 ms a timeline page).
+ */
+const plainJson = () => (data: unknown) => JSON.stringify(data);
+
 export const customersRoutes = (deps: CustomersRoutesDeps): FastifyPluginAsyncZod =>
   async function routes(app) {
     const { db } = deps;
@@ -150,6 +156,7 @@ export const customersRoutes = (deps: CustomersRoutesDeps): FastifyPluginAsyncZo
     app.get(
       '/customers',
       {
+        serializerCompiler: plainJson,
         schema: {
           summary: 'The at-risk list: filtered, sorted by a risk key, keyset-paginated',
           tags: ['customers'],
@@ -193,6 +200,7 @@ export const customersRoutes = (deps: CustomersRoutesDeps): FastifyPluginAsyncZo
     app.get(
       '/customers/:id',
       {
+        serializerCompiler: plainJson,
         schema: {
           summary: 'One account: profile, consent, score and its reasons, history, owner, journeys, open alerts',
           tags: ['customers'],
@@ -211,6 +219,7 @@ export const customersRoutes = (deps: CustomersRoutesDeps): FastifyPluginAsyncZo
     app.get(
       '/customers/:id/timeline',
       {
+        serializerCompiler: plainJson,
         schema: {
           summary:
             "An account's timeline, newest first: orders, refunds, messages, surveys, journeys, scores, alerts, notes, staff actions",

@@ -9,6 +9,7 @@ import { benchIngestion } from './ingestion.ts';
 import { benchJourneys } from './journeys.ts';
 import { benchMessaging } from './messaging.ts';
 import { benchStartup } from './startup.ts';
+import { benchWorkspace } from './workspace.ts';
 
 const benchmarks: Record<string, () => Promise<Record<string, number>>> = {
   churn: benchChurn,
@@ -16,6 +17,7 @@ const benchmarks: Record<string, () => Promise<Record<string, number>>> = {
   journeys: benchJourneys,
   messaging: benchMessaging,
   startup: benchStartup,
+  workspace: benchWorkspace,
 };
 
 async function runBenchmarks(options: { only?: string[] } = {}): Promise<void> {

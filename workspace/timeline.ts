@@ -9,6 +9,7 @@
 // Raw SQL because it is one set-based statement over ten tables.
 import type { Database } from '../runtime/database.ts';
 import { poolOf } from '../runtime/database.ts';
+import { statementName } from './customer-list.ts';
 
 export const timelineKinds = [
   'order',
@@ -140,7 +141,14 @@ export async function loadTimeline(
              ORDER BY ${b.at} DESC, ${id} COLLATE "C" LIMIT ${want})`;
   });
   const text = `SELECT at, kind, id, data FROM (${parts.join('\nUNION ALL\n')}) t ORDER BY at DESC, kind, id LIMIT ${want}`;
-  const rows = (await poolOf(db).query<{ at: Date; kind: TimelineKind; id: string; data: Record<string, unknown> }>(text, values)).rows;
+  // Named: each connection plans a shape of the query (the kinds, with or without a cursor) once.
+  const rows = (
+    await poolOf(db).query<{ at: Date; kind: TimelineKind; id: string; data: Record<string, unknown> }>({
+      name: statementName('timeline', text),
+      text,
+      values,
+    })
+  ).rows;
   const page = rows.slice(0, options.limit);
   const last = page[page.length - 1];
   return {
