@@ -158,6 +158,42 @@ describe('GET /v1/customers, /v1/customers/:id, /timeline, /v1/messages/:id', ()
     }
   });
 
+  it('lets every role read accounts, and a key only with the read scope (write and admin imply it)', async () => {
+    const db = database.db;
+    const urls = ['/v1/customers', '/v1/customers/cust-0', '/v1/customers/cust-0/timeline', '/v1/messages/none'];
+    const expectations: [string, { scopes?: string[]; role?: 'admin' | 'marketer' | 'success_manager' }, boolean][] = [
+      ['ingest key', { scopes: ['ingest'] }, false],
+      ['read key', { scopes: ['read'] }, true],
+      ['write key', { scopes: ['write'] }, true],
+      ['admin key', { scopes: ['admin'] }, true],
+      ['admin', { role: 'admin' }, true],
+      ['marketer', { role: 'marketer' }, true],
+      ['success manager', { role: 'success_manager' }, true],
+    ];
+    for (const [label, who, allowed] of expectations) {
+      const key = `ak_test_customers_${label.replace(/\W/g, '_')}_0123456789`;
+      await registerApiKey(db, key, label);
+      let userId: string | null = null;
+      if (who.role) {
+        userId = `staff-${label.replace(/\W/g, '-')}`;
+        await db.staffUser.create({ data: { id: userId, email: `${userId}@shop.test`, name: label, role: who.role } });
+      }
+      await db.apiKey.update({ where: { hash: hashApiKey(key) }, data: { userId, ...(who.scopes ? { scopes: who.scopes } : {}) } });
+      for (const url of urls) {
+        const response = await get(url, key);
+        if (allowed) expect([200, 404], `${label} ${url}`).toContain(response.statusCode);
+        else expect(response.statusCode, `${label} ${url}`).toBe(403);
+      }
+    }
+  });
+
+  it('documents the routes in /openapi.json', async () => {
+    const paths = Object.keys((await app.inject({ method: 'GET', url: '/openapi.json' })).json().paths);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/v1/customers', '/v1/customers/{id}', '/v1/customers/{id}/timeline', '/v1/messages/{id}']),
+    );
+  });
+
   it('sorts by risk value by default, highest first, and gives each row what the list shows', async () => {
     const body = await list('/v1/customers?limit=200');
     expect(body.nextCursor).toBeNull();
