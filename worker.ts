@@ -40,6 +40,8 @@ export type AftercareWorkerOptions = {
   churn?: ChurnScoringConfig;
   /** How long an open alert may go unacknowledged before it escalates to the admins (ALERT_ESCALATE_AFTER, default PT24H). */
   alertEscalateAfter?: string;
+  /** ALERT_WEBHOOK_URL: urgent and escalated alerts are also posted there, signed with the activities' secret. */
+  alertWebhookUrl?: string | undefined;
 };
 
 export { emailTaskQueue };
@@ -93,6 +95,7 @@ export function createActivities(options: Omit<AftercareWorkerOptions, 'connecti
         publicUrl: options.activityConfig.publicUrl,
         defaultTimezone: options.activityConfig.defaultTimezone,
         escalateAfter: options.alertEscalateAfter ?? DEFAULT_ALERT_ESCALATE_AFTER,
+        ...(options.alertWebhookUrl ? { webhook: { url: options.alertWebhookUrl, secret: options.activityConfig.secret } } : {}),
       },
     }),
     ...createSurveyActivities({ db: options.db, route: options.route ?? null }),

@@ -7,10 +7,13 @@ import {
   type AlertDeliveryConfig,
   escalateAlerts,
   pendingNotifications,
+  postAlertWebhook,
   queueDigests,
   queueUrgentAlerts,
   reopenSnoozedAlerts,
   sendNotification,
+  type WebhookTarget,
+  webhookTargets,
 } from '../workspace/alert-delivery.ts';
 
 export type AlertActivityDeps = { db: Database; transport: EmailTransport; config: AlertDeliveryConfig };
@@ -30,6 +33,15 @@ export function createAlertActivities({ db, transport, config }: AlertActivityDe
 
     async pendingStaffNotifications(input: { limit: number }): Promise<string[]> {
       return pendingNotifications(db, input.limit);
+    },
+
+    /** What the pass at `at` posts to ALERT_WEBHOOK_URL (nothing when it is unset). */
+    async alertWebhookTargets(input: { at: number }): Promise<WebhookTarget[]> {
+      return webhookTargets(db, config, input.at);
+    },
+
+    async postAlertWebhook(input: WebhookTarget): Promise<'posted' | 'refused' | 'none'> {
+      return postAlertWebhook(db, config, input);
     },
 
     async sendStaffNotification(input: { id: string; at: number }): Promise<'sent' | 'failed' | 'done'> {

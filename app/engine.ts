@@ -136,6 +136,7 @@ export class Engine {
       route: router.routeEvents,
       churn: this.churnConfig(),
       alertEscalateAfter: this.config.alertEscalateAfter,
+      alertWebhookUrl: this.config.alertWebhookUrl,
       emailsPerSecond: this.config.emailsPerSecond,
       connection,
       namespace: this.config.temporalNamespace,

@@ -81,6 +81,7 @@ const envSchema = z.object({
     .refine((value) => Duration.fromISO(value).isValid && Duration.fromISO(value).toMillis() > 0, {
       message: 'must be a positive ISO-8601 duration such as PT24H or P2D',
     }),
+  ALERT_WEBHOOK_URL: optionalUrl(['http:', 'https:']),
 });
 
 export type Config = {
@@ -118,6 +119,8 @@ export type Config = {
   churnScorePrecedence: 'model' | 'external' | 'higher';
   /** How long an open alert may go unacknowledged before it escalates to the admins (ISO-8601 duration). */
   alertEscalateAfter: string;
+  /** Where urgent and escalated alerts are also posted, signed with AFTERCARE_SECRET; unset: email only. */
+  alertWebhookUrl: string | undefined;
 };
 
 export class ConfigError extends Error {}
@@ -172,5 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     churnBandThresholds: e.CHURN_BAND_THRESHOLDS,
     churnScorePrecedence: e.CHURN_SCORE_PRECEDENCE,
     alertEscalateAfter: e.ALERT_ESCALATE_AFTER,
+    alertWebhookUrl: e.ALERT_WEBHOOK_URL,
   };
 }

@@ -11,9 +11,18 @@ export type AlertDeliveryInput = {
   sendLimit?: number;
 };
 
-export type AlertDeliveryResult = { reopened: number; urgent: number; escalated: number; digests: number; sent: number; failed: number };
+export type AlertDeliveryResult = {
+  reopened: number;
+  urgent: number;
+  escalated: number;
+  digests: number;
+  sent: number;
+  failed: number;
+  /** Alerts posted to ALERT_WEBHOOK_URL. */
+  posted: number;
+};
 
-const { queueAlertNotifications, pendingStaffNotifications } = proxyActivities<AlertActivities>({
+const { queueAlertNotifications, pendingStaffNotifications, alertWebhookTargets, postAlertWebhook } = proxyActivities<AlertActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
@@ -24,7 +33,11 @@ export async function alertDeliveryWorkflow(input: AlertDeliveryInput = {}): Pro
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
   });
-  const queued = await queueAlertNotifications({ at: Date.now() });
+  const at = Date.now();
+  const queued = await queueAlertNotifications({ at });
+  // The webhook first: a chat channel hears of it as the emails go out.
+  let posted = 0;
+  for (const target of await alertWebhookTargets({ at })) if ((await postAlertWebhook(target)) === 'posted') posted++;
   const ids = await pendingStaffNotifications({ limit: input.sendLimit ?? 200 });
   let sent = 0;
   let failed = 0;
@@ -33,5 +46,5 @@ export async function alertDeliveryWorkflow(input: AlertDeliveryInput = {}): Pro
     if (outcome === 'sent') sent++;
     else if (outcome === 'failed') failed++;
   }
-  return { ...queued, sent, failed };
+  return { ...queued, sent, failed, posted };
 }

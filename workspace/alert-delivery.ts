@@ -10,6 +10,8 @@
 // Exactly once, like a customer's email: the ledger row first (unique `dedupeKey`), then the provider call
 // with the row id as idempotency key, then the row marked sent. A retried pass finds the rows and the
 // provider (or the outbox) dedupes the call. Every instant is the workflow's (`at`), never this process's.
+// With ALERT_WEBHOOK_URL, the urgent alerts and escalations of a pass are also posted there, signed.
+import { createHmac } from 'node:crypto';
 import { DateTime, Duration } from 'luxon';
 import { decideSend, defaultPolicies, type QuietHours } from '../core/policy/send-policy.ts';
 import { type EmailTransport, PermanentSendError } from '../messaging/transport.ts';
@@ -33,6 +35,8 @@ export type AlertDeliveryConfig = {
   escalateAfter: string;
   /** Quiet hours for the digest, in DEFAULT_TIMEZONE (default 21:00-08:00). */
   quietHours?: QuietHours | false;
+  /** ALERT_WEBHOOK_URL and the secret that signs what is posted there (AFTERCARE_SECRET). */
+  webhook?: { url: string; secret: string };
 };
 
 export const DEFAULT_ALERT_ESCALATE_AFTER = 'PT24H';
@@ -179,8 +183,8 @@ export async function escalateAlerts(db: Database, config: AlertDeliveryConfig, 
     const ids = locked.map((row) => row.id);
     await tx.alert.updateMany({ where: { id: { in: ids } }, data: { escalatedAt: now } });
     const alerts = await tx.alert.findMany({ where: { id: { in: ids } }, include: withCustomer, orderBy: { createdAt: 'asc' } });
-    const hours = Duration.fromISO(config.escalateAfter).shiftTo('hours').hours;
-    const intro = `Nobody has acknowledged ${alerts.length === 1 ? 'this alert' : `these ${alerts.length} alerts`} within ${hours} hours:`;
+    const within = Duration.fromISO(config.escalateAfter, { locale: 'en' }).toHuman();
+    const intro = `Nobody has acknowledged ${alerts.length === 1 ? 'this alert' : `these ${alerts.length} alerts`} within ${within}:`;
     await tx.staffNotification.createMany({
       data: admins.map((admin) => {
         const { text, html } = renderList(config, intro, alerts, `Hello ${admin.name},`);
@@ -327,4 +331,76 @@ export async function sendNotification(
     await db.staffNotification.updateMany({ where: { id: row.id, status: 'pending' }, data: { status: 'failed', reason: error.message } });
     return 'failed';
   }
+}
+
+export type WebhookTarget = { alertId: string; reason: 'urgent' | 'escalated' };
+
+/**
+ * What the pass at `at` posts to the webhook: the urgent alerts whose emails it queued and the alerts it
+ * escalated. Found again from what the pass wrote with its own instant, so a retried pass finds the same.
+ */
+export async function webhookTargets(db: Database, config: AlertDeliveryConfig, at: number): Promise<WebhookTarget[]> {
+  if (!config.webhook) return [];
+  const now = new Date(at);
+  const urgent = await db.staffNotification.findMany({ where: { kind: 'alert', createdAt: now }, select: { dedupeKey: true } });
+  const escalated = await db.alert.findMany({ where: { escalatedAt: now }, select: { id: true }, orderBy: { createdAt: 'asc' } });
+  const urgentIds = [...new Set(urgent.map((row) => row.dedupeKey.split(':')[1] as string))];
+  return [
+    ...urgentIds.map((alertId) => ({ alertId, reason: 'urgent' as const })),
+    ...escalated.map((row) => ({ alertId: row.id, reason: 'escalated' as const })),
+  ];
+}
+
+/** The signature header of a webhook post: `sha256=` and the HMAC-SHA256 of the raw body, hex. */
+export const webhookSignature = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+/** The body of a webhook post: `text` is one sentence a chat tool shows as it is. */
+export async function webhookBody(db: Database, config: AlertDeliveryConfig, target: WebhookTarget) {
+  const alert = await db.alert.findUnique({ where: { id: target.alertId }, include: withCustomer });
+  if (!alert) return null;
+  const within = Duration.fromISO(config.escalateAfter, { locale: 'en' }).toHuman();
+  const prefix = target.reason === 'escalated' ? `Escalated, nobody acknowledged it within ${within}` : 'Needs someone now';
+  return {
+    text: `${prefix}: ${alertSentence(alert)} ${accountLink(config, alert)}`,
+    alert: {
+      id: alert.id,
+      kind: alert.kind,
+      title: alert.title,
+      reason: target.reason,
+      customer: alert.customer ? { id: alert.customer.externalId, name: alert.customer.name, email: alert.customer.email } : null,
+      journeyKey: alert.journeyKey,
+      createdAt: alert.createdAt.toISOString(),
+      escalatedAt: alert.escalatedAt?.toISOString() ?? null,
+      url: accountLink(config, alert),
+    },
+  };
+}
+
+/**
+ * Posts one alert to ALERT_WEBHOOK_URL, signed in `x-aftercare-signature`. At least once: a network error,
+ * a 5xx or a 429 throws (the activity is retried); another refusal is given up and reported.
+ */
+export async function postAlertWebhook(
+  db: Database,
+  config: AlertDeliveryConfig,
+  target: WebhookTarget,
+): Promise<'posted' | 'refused' | 'none'> {
+  if (!config.webhook) return 'none';
+  const payload = await webhookBody(db, config, target);
+  if (!payload) return 'none';
+  const body = JSON.stringify(payload);
+  const response = await fetch(config.webhook.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-aftercare-signature': webhookSignature(config.webhook.secret, body),
+      'x-aftercare-delivery': `${target.reason}:${target.alertId}`,
+    },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  await response.body?.cancel();
+  if (response.ok) return 'posted';
+  if (response.status >= 500 || response.status === 429) throw new Error(`The alert webhook answered ${response.status}; retrying.`);
+  return 'refused';
 }
