@@ -219,13 +219,13 @@ export async function benchWorkspace(): Promise<Record<string, number>> {
         `${EVENTS.toLocaleString('en-US')} events, ${ORDERS.toLocaleString('en-US')} orders (generated in ${fmt(generatedIn)} s)`,
     );
     console.log(`  ${REQUESTS} requests each, one at a time (app.inject); baseline: the bare keyset SELECT of the ids on the same index`);
-    console.log('  page                                   p50 ms   p99 ms   baseline p50/p99 ms');
+    console.log('  page                                         p50 ms   p99 ms   baseline p50/p99 ms');
     const results: Record<string, number> = {};
     let worst = 0;
     const report = (label: string, slug: string, api: Timing, base: Timing) => {
       worst = Math.max(worst, api.p99);
       console.log(
-        `  ${label.padEnd(38)} ${fmt(api.p50).padStart(6)}   ${fmt(api.p99).padStart(6)}   ${fmt(base.p50, 2).padStart(6)} / ${fmt(base.p99, 2)}`,
+        `  ${label.padEnd(44)} ${fmt(api.p50).padStart(6)}   ${fmt(api.p99).padStart(6)}   ${fmt(base.p50, 2).padStart(6)} / ${fmt(base.p99, 2)}`,
       );
       Object.assign(results, {
         [`workspace.${slug}.p50Ms`]: api.p50,

@@ -137,11 +137,15 @@ export async function scoreAndStore(
         // The at-risk list's sort keys on the customer (score in force, band, spend in the 365 days before
         // `at`, score x value), in the same transaction as the score they copy. Raw SQL because it is
         // set-based: one UPDATE ... FROM over the batch, the spend summed per customer by a lateral join
-        // on Order(customerId, placedAt). The ids are sorted, so rows are locked in id order.
+        // on Order(customerId, placedAt). The customer rows are locked first, in id order, with a SELECT ... FOR
+        // NO KEY UPDATE (an UPDATE ... FROM locks in whatever order its join runs), so two scorings of
+        // overlapping customers (the nightly page and the refresh after an order) queue rather than deadlock.
+        const writeIds = writes.map((w) => w.signals.customerRowId);
+        await tx.$queryRaw`SELECT 1 FROM "Customer" WHERE "id" = ANY(${writeIds}::text[]) ORDER BY "id" FOR NO KEY UPDATE`;
         await tx.$executeRaw`
           UPDATE "Customer" c SET "riskScore" = v.score, "riskBand" = v.band, "value" = s.spend,
                  "riskValue" = v.score / 100.0 * s.spend
-          FROM unnest(${writes.map((w) => w.signals.customerRowId)}::text[], ${writes.map((w) => w.risk.score)}::float8[],
+          FROM unnest(${writeIds}::text[], ${writes.map((w) => w.risk.score)}::float8[],
                       ${writes.map((w) => w.risk.band)}::"ChurnBand"[]) AS v(id, score, band)
           CROSS JOIN LATERAL (
             SELECT COALESCE(SUM(o."total" - o."refundedAmount"), 0)::float8 AS spend FROM "Order" o
