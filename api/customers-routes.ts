@@ -175,7 +175,13 @@ export const customersRoutes = (deps: CustomersRoutesDeps): FastifyPluginAsyncZo
         const bandList = listOf<RiskBand>('band', query.band, bands);
         if (bandList) list.bands = bandList;
         const owner = single('owner', query.owner);
-        if (owner !== undefined) list.owner = ownerFilter(owner, actor.userId);
+        if (owner !== undefined) {
+          list.owner = ownerFilter(owner, actor.userId);
+          if (list.owner.kind === 'user' && owner !== 'me') {
+            const known = await db.staffUser.findUnique({ where: { id: list.owner.userId }, select: { id: true } });
+            if (!known) throw invalid('owner', `is not a staff user id (nor 'me' or 'unassigned')`);
+          }
+        }
         const q = single('q', query.q);
         if (q !== undefined) {
           if (q.trim() === '') throw invalid('q', 'is empty; leave it out to list everyone');

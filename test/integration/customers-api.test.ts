@@ -275,6 +275,7 @@ describe('GET /v1/customers, /v1/customers/:id, /timeline, /v1/messages/:id', ()
       ['q=', 'q'],
       ['owner=', 'owner'],
       ['owner=me', 'owner'], // this key acts for no user
+      ['owner=staff-nobody', 'owner'],
       ['cursor=not-a-cursor', 'cursor'],
       ['cursor=%%%', 'cursor'],
       [`cursor=${riskCursor}`, 'cursor'], // given out by sort=risk, used with the default sort
