@@ -1,6 +1,7 @@
 // The success manager's reading side: the at-risk list (filters, each sort, keyset pages that neither
 // repeat nor skip while rows change in between, bad parameters named), one account, its timeline, the
 // rendered content of a message, and the sort keys the scoring keeps on the customer.
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey, registerApiKey } from '../../api/api-keys.ts';
@@ -517,6 +518,36 @@ describe('GET /v1/customers, /v1/customers/:id, /timeline, /v1/messages/:id', ()
       expect(bad.statusCode, query).toBe(422);
       expect(bad.json().error.field).toBe(field);
     }
+  });
+
+  it('answers any id and any query value with 200, 400 (an undecodable URL), 404 or 422, never 500', async () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('', '%', '%%', '\\', '_', "'", '"', '%00', 'null', '-1', '1e999', 'high,,low', '\u0000', '\ud800'),
+    );
+    const parameter = fc.constantFrom('band', 'owner', 'q', 'hasOpenAlerts', 'sort', 'limit', 'cursor', 'kinds');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/v1/customers', '/v1/customers/{}', '/v1/customers/{}/timeline', '/v1/messages/{}'),
+        text,
+        parameter,
+        text,
+        async (route, id, name, value) => {
+          // A lone surrogate cannot be encoded as UTF-8: sent as the bytes a careless client would send.
+          const encode = (t: string) => {
+            try {
+              return encodeURIComponent(t);
+            } catch {
+              return '%ED%A0%80';
+            }
+          };
+          const url = `${route.replace('{}', encode(id) || 'x')}?${name}=${encode(value)}`;
+          const response = await get(url);
+          expect([200, 400, 404, 422], `${url}: ${response.body}`).toContain(response.statusCode);
+        },
+      ),
+      { numRuns: 300, seed: 12 },
+    );
   });
 
   it('keeps the sort keys on the customer when scoring: score, band, spend in the last 365 days, risk value', async () => {
