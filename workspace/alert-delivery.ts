@@ -172,41 +172,45 @@ export async function escalateAlerts(db: Database, config: AlertDeliveryConfig, 
     },
     select: { id: true },
     orderBy: { createdAt: 'asc' },
-    take: 500,
+    // Many at once (a first scoring run's at_risk alerts, a day later) make one email per admin, not hundreds.
+    take: 5_000,
   });
   if (candidates.length === 0) return 0;
-  return db.$transaction(async (tx) => {
-    const locked = await tx.$queryRaw<{ id: string }[]>`
+  return db.$transaction(
+    async (tx) => {
+      const locked = await tx.$queryRaw<{ id: string }[]>`
       SELECT "id" FROM "Alert" WHERE "id" = ANY(${candidates.map((c) => c.id)}::text[]) AND "escalatedAt" IS NULL
       ORDER BY "id" FOR UPDATE`;
-    if (locked.length === 0) return 0;
-    const ids = locked.map((row) => row.id);
-    await tx.alert.updateMany({ where: { id: { in: ids } }, data: { escalatedAt: now } });
-    const alerts = await tx.alert.findMany({ where: { id: { in: ids } }, include: withCustomer, orderBy: { createdAt: 'asc' } });
-    const within = Duration.fromISO(config.escalateAfter, { locale: 'en' }).toHuman();
-    const intro = `Nobody has acknowledged ${alerts.length === 1 ? 'this alert' : `these ${alerts.length} alerts`} within ${within}:`;
-    await tx.staffNotification.createMany({
-      data: admins.map((admin) => {
-        const { text, html } = renderList(config, intro, alerts, `Hello ${admin.name},`);
-        const first = alerts[0] as AlertWithCustomer;
-        return {
-          // One email per admin and pass: the pass's instant makes a retried pass find the same row.
-          dedupeKey: `escalation:${admin.id}:${now.toISOString()}`,
-          userId: admin.id,
-          kind: 'escalation',
-          subject: (alerts.length === 1
-            ? `Escalated: ${first.title}: ${who(first)}`
-            : `Escalated: ${alerts.length} alerts nobody acknowledged`
-          ).slice(0, 300),
-          text,
-          html,
-          createdAt: now,
-        };
-      }),
-      skipDuplicates: true,
-    });
-    return ids.length;
-  });
+      if (locked.length === 0) return 0;
+      const ids = locked.map((row) => row.id);
+      await tx.alert.updateMany({ where: { id: { in: ids } }, data: { escalatedAt: now } });
+      const alerts = await tx.alert.findMany({ where: { id: { in: ids } }, include: withCustomer, orderBy: { createdAt: 'asc' } });
+      const within = Duration.fromISO(config.escalateAfter, { locale: 'en' }).toHuman();
+      const intro = `Nobody has acknowledged ${alerts.length === 1 ? 'this alert' : `these ${alerts.length} alerts`} within ${within}:`;
+      await tx.staffNotification.createMany({
+        data: admins.map((admin) => {
+          const { text, html } = renderList(config, intro, alerts, `Hello ${admin.name},`);
+          const first = alerts[0] as AlertWithCustomer;
+          return {
+            // One email per admin and pass: the pass's instant makes a retried pass find the same row.
+            dedupeKey: `escalation:${admin.id}:${now.toISOString()}`,
+            userId: admin.id,
+            kind: 'escalation',
+            subject: (alerts.length === 1
+              ? `Escalated: ${first.title}: ${who(first)}`
+              : `Escalated: ${alerts.length} alerts nobody acknowledged`
+            ).slice(0, 300),
+            text,
+            html,
+            createdAt: now,
+          };
+        }),
+        skipDuplicates: true,
+      });
+      return ids.length;
+    },
+    { timeout: 60_000, maxWait: 20_000 },
+  );
 }
 
 /** Whether the day's digest may go now: from DIGEST_TIME in the zone, outside quiet hours. */
