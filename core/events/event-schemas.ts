@@ -188,7 +188,8 @@ function firstIssue(error: z.ZodError, prefix = ''): FieldError {
 export function validateEvent(raw: unknown, now: Date): EventValidation {
   // Before the schema: a string PostgreSQL cannot store would otherwise fail the whole batch at insert.
   const unstorable = findUnstorableText(raw, { root: '' });
-  if (unstorable) return { ok: false, error: { field: unstorable.path === '(body)' ? '(event)' : unstorable.path, message: unstorable.message } };
+  if (unstorable)
+    return { ok: false, error: { field: unstorable.path === '(body)' ? '(event)' : unstorable.path, message: unstorable.message } };
   const refused = engineOnlyReason(raw);
   if (refused) return { ok: false, error: { field: 'type', message: refused } };
   const envelope = eventEnvelopeSchema.safeParse(raw);

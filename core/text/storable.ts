@@ -29,7 +29,13 @@ export function textProblem(text: string): string | null {
 }
 
 const pathOf = (parent: string, key: string | number) =>
-  typeof key === 'number' ? `${parent}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? (parent ? `${parent}.${key}` : key) : `${parent}[${JSON.stringify(key)}]`;
+  typeof key === 'number'
+    ? `${parent}[${key}]`
+    : /^[A-Za-z_$][\w$]*$/.test(key)
+      ? parent
+        ? `${parent}.${key}`
+        : key
+      : `${parent}[${JSON.stringify(key)}]`;
 
 /** The first string, key or nesting in `value` that cannot be stored, with its path; null when all can. */
 export function findUnstorableText(value: unknown, options: { root?: string; maxDepth?: number } = {}): UnstorableText | null {
@@ -44,7 +50,9 @@ export function findUnstorableText(value: unknown, options: { root?: string; max
     }
     if (current === null || typeof current !== 'object') continue;
     if (depth >= maxDepth) return { path: path || '(body)', message: `nests deeper than ${maxDepth} levels` };
-    const entries: [string | number, unknown][] = Array.isArray(current) ? current.map((item, index) => [index, item]) : Object.entries(current);
+    const entries: [string | number, unknown][] = Array.isArray(current)
+      ? current.map((item, index) => [index, item])
+      : Object.entries(current);
     for (const [key] of entries) {
       const problem = typeof key === 'string' ? textProblem(key) : null;
       if (problem) return { path: pathOf(path, key), message: `is a key that ${problem}` };

@@ -16,7 +16,13 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await registerApiKey(database.db, API_KEY, 'test');
   await publishShippedJourneys(database.db);
-  app = await buildApiServer({ db: database.db, temporal: null, route: null, logger: pino({ level: 'silent' }), publicUrl: 'http://localhost' });
+  app = await buildApiServer({
+    db: database.db,
+    temporal: null,
+    route: null,
+    logger: pino({ level: 'silent' }),
+    publicUrl: 'http://localhost',
+  });
 });
 afterAll(async () => {
   await app?.close();
@@ -52,7 +58,10 @@ describe('strings PostgreSQL cannot store', () => {
     const response = await call('POST', '/v1/events', { events: [customerUpserted('nul-neighbour'), bad, good] });
     expect(response.statusCode).toBe(202);
     const body = response.json();
-    expect(body.results[1]).toMatchObject({ status: 'rejected', error: { field: 'properties.channel', message: 'must not contain a NUL character (\\u0000)' } });
+    expect(body.results[1]).toMatchObject({
+      status: 'rejected',
+      error: { field: 'properties.channel', message: 'must not contain a NUL character (\\u0000)' },
+    });
     expect(body.accepted).toBe(2);
     expect(await database.db.order.count({ where: { externalId: 'nul-neighbour-order' } })).toBe(1);
     expect(await database.db.order.count({ where: { externalId: 'nul-order' } })).toBe(0);
@@ -75,7 +84,10 @@ describe('strings PostgreSQL cannot store', () => {
     }
     const simulate = await call('POST', '/v1/journeys/a%00b/simulate', { customer: { timezone: 'UTC' }, days: 3 });
     expect(simulate.statusCode).toBe(422);
-    const simulateCustomer = await call('POST', '/v1/journeys/post-purchase-checkin/simulate', { customer: { customerId: 'a\u0000b' }, days: 3 });
+    const simulateCustomer = await call('POST', '/v1/journeys/post-purchase-checkin/simulate', {
+      customer: { customerId: 'a\u0000b' },
+      days: 3,
+    });
     expect(simulateCustomer.statusCode).toBe(422);
     expect(simulateCustomer.json().error.field).toBe('customer.customerId');
     const preview = await call('POST', '/v1/templates/checkin/preview', { customerId: 'a\u0000b' });
@@ -109,7 +121,11 @@ describe('definitions the engine could not run', () => {
     const published = await call('POST', '/v1/journeys', deep);
     expect(published.statusCode).toBe(422);
     expect(published.json().error.message).toMatch(/nests deeper than 32 levels/);
-    const simulated = await call('POST', '/v1/journeys/post-purchase-checkin/simulate', { definition: deep, customer: { timezone: 'UTC' }, days: 3 });
+    const simulated = await call('POST', '/v1/journeys/post-purchase-checkin/simulate', {
+      definition: deep,
+      customer: { timezone: 'UTC' },
+      days: 3,
+    });
     expect(simulated.statusCode).toBe(422);
   });
 
