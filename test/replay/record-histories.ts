@@ -13,7 +13,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { assignGroup } from '../../core/policy/holdout.ts';
 import { parseDefinitionText, publishJourney } from '../../journey-store/journey-versions.ts';
+import { signalCustomerJourneys } from '../../workflow-client/customer-control.ts';
 import { controlJourney } from '../../workflow-client/journey-control.ts';
+import { alertDeliveryWorkflow } from '../../workflows/alert-delivery.ts';
 import { churnScoringWorkflow } from '../../workflows/churn-scoring.ts';
 import { inactivitySweepWorkflow } from '../../workflows/inactivity-sweep.ts';
 import { customerUpserted, orderEvent, orderPlaced } from '../support/events.ts';
@@ -231,6 +233,44 @@ describe('shipped journeys', () => {
     await record(h, handle, 'at-risk-save', 'alerted-waiting-for-contact', 'timer');
     await handle.result();
     await record(h, handle, 'at-risk-save', 'completed', 'closed');
+  });
+
+  it("post-purchase check-in: held by its customer's pause before its send, then resumed", async () => {
+    await h.send(consenting('pc-held'), orderPlaced('pc-held', 'pc-held-1'));
+    const handle = h.workflow('post-purchase-checkin', 'pc-held', 'order:pc-held-1');
+    await settled(handle, 'timer');
+    // As POST /v1/customers/:id/journeys/pause does it: the flag committed, then the running enrollments told.
+    const customer = await h.db.customer.update({ where: { externalId: 'pc-held' }, data: { journeysPausedAt: await h.now() } });
+    await signalCustomerJourneys(h.db, h.env.client, customer.id);
+    await h.send(orderEvent('order.delivered', 'pc-held', 'pc-held-1'));
+    await h.until(() => restsAt(handle, 'holding'), 14 * DAY, 6 * HOUR);
+    await record(h, handle, 'post-purchase-checkin', 'customer-paused-before-send', 'holding');
+    await h.db.customer.update({ where: { id: customer.id }, data: { journeysPausedAt: null } });
+    await signalCustomerJourneys(h.db, h.env.client, customer.id);
+    await handle.result();
+    await record(h, handle, 'post-purchase-checkin', 'customer-paused-then-resumed', 'closed');
+  });
+
+  it('alert delivery: a pass that emails a detractor alert to its owner', async () => {
+    const owner = await h.db.staffUser.create({ data: { email: 'owner@northwind.example', name: 'Owner', role: 'success_manager' } });
+    await h.send(consenting('ad-unhappy'));
+    const customer = await h.db.customer.update({ where: { externalId: 'ad-unhappy' }, data: { ownerId: owner.id } });
+    await h.db.alert.create({
+      data: {
+        dedupeKey: 'record-alert-delivery',
+        kind: 'detractor',
+        customerId: customer.id,
+        title: 'A customer rated their order poorly',
+        createdAt: await h.now(),
+      },
+    });
+    const handle = await h.env.client.workflow.start(alertDeliveryWorkflow, {
+      taskQueue: h.taskQueue,
+      workflowId: 'record-alert-delivery',
+      args: [{}],
+    });
+    await handle.result();
+    save('alert-delivery.completed.json', await settled(handle, 'closed'));
   });
 
   it('churn scoring: a run over a few pages', async () => {

@@ -26,7 +26,15 @@ describe('recorded workflow histories', () => {
         key,
       ).not.toEqual([]);
     }
-    for (const point of ['.paused-before-send.', '.survey-answered-', '.cap-deferred.', 'churn-scoring.', 'inactivity-sweep.']) {
+    for (const point of [
+      '.paused-before-send.',
+      '.customer-paused-before-send.',
+      '.survey-answered-',
+      '.cap-deferred.',
+      'churn-scoring.',
+      'inactivity-sweep.',
+      'alert-delivery.',
+    ]) {
       expect(
         files.some((file) => file.includes(point)),
         point,
