@@ -25,6 +25,9 @@ const sortColumn: Record<CustomerSort, string> = {
   last_order: '"lastOrderAt"',
 };
 
+/** Up to this many customers with open alerts, `hasOpenAlerts=true` looks them up by id (see listCustomers). */
+export const OPEN_ALERT_IDS = 5_000;
+
 export type OwnerFilter = { kind: 'user'; userId: string } | { kind: 'unassigned' };
 
 /** Where the previous page ended: the last row's sort key (a number, an ISO instant, or null) and row id. */
@@ -142,6 +145,22 @@ export async function listCustomers(db: Database, query: CustomerListQuery): Pro
     });
   }
 
+  // Customers with open alerts are usually few: their ids (from the alerts' status index) make the filter a
+  // primary-key lookup per customer, where EXISTS would probe the alerts of every customer the sort index
+  // passes (a hundred per row kept when 1% have alerts). Past OPEN_ALERT_IDS, EXISTS is the cheaper.
+  let openAlertIds: string[] | null = null;
+  if (query.hasOpenAlerts === true) {
+    const found = await pool.query<{ customerId: string }>({
+      name: 'customer-list-open-alert-customers',
+      text: `SELECT DISTINCT a."customerId" FROM "Alert" a
+             WHERE a."status" IN ('open', 'snoozed') AND a."customerId" IS NOT NULL
+               AND (a."status" = 'open' OR a."snoozedUntil" IS NULL OR a."snoozedUntil" <= $1::timestamptz)
+             LIMIT $2`,
+      values: [query.now.toISOString(), OPEN_ALERT_IDS + 1],
+    });
+    if (found.rows.length <= OPEN_ALERT_IDS) openAlertIds = found.rows.map((row) => row.customerId);
+  }
+
   const rows: Row[] = [];
   for (const range of ranges) {
     if (rows.length >= want) break;
@@ -157,7 +176,8 @@ export async function listCustomers(db: Database, query: CustomerListQuery): Pro
     const now = p.add(query.now.toISOString());
     // Open as the alert list says it (workspace/alerts.ts): open, or snoozed until a time that has come.
     const open = `(a."status" = 'open' OR (a."status" = 'snoozed' AND (a."snoozedUntil" IS NULL OR a."snoozedUntil" <= ${now}::timestamptz)))`;
-    if (query.hasOpenAlerts !== undefined) {
+    if (openAlertIds) filters.push(`c."id" = ANY(${p.add(openAlertIds)}::text[])`);
+    else if (query.hasOpenAlerts !== undefined) {
       filters.push(`${query.hasOpenAlerts ? '' : 'NOT '}EXISTS (SELECT 1 FROM "Alert" a WHERE a."customerId" = c."id" AND ${open})`);
     }
     const monthAgo = p.add(new Date(query.now.getTime() - 30 * 86_400_000).toISOString());
