@@ -47,13 +47,21 @@ export async function storeEvents(db: Database, events: IncomingEvent[], options
   }
 }
 
+/**
+ * Creates the batch's new customers and locks all of its customers, both in a fixed order (new ones by
+ * external id, then every row by id, as churn scoring does), so that concurrent batches and scoring
+ * runs that share customers queue behind each other instead of deadlocking.
+ */
 async function ensureCustomers(tx: Tx, externalIds: string[]): Promise<Map<string, string>> {
+  const sorted = [...externalIds].sort();
   await tx.exec(sql`
     INSERT INTO "Customer" ("id", "externalId", "updatedAt")
-    SELECT gen_random_uuid()::text, x, now() FROM unnest(${externalIds}::text[]) AS x
+    SELECT gen_random_uuid()::text, x, now() FROM unnest(${sorted}::text[]) WITH ORDINALITY AS u(x, n)
+    ORDER BY n
     ON CONFLICT ("externalId") DO NOTHING`);
   const rows = await tx.rows<{ id: string; externalId: string }>(sql`
-    SELECT "id", "externalId" FROM "Customer" WHERE "externalId" = ANY(${externalIds}::text[])`);
+    SELECT "id", "externalId" FROM "Customer" WHERE "externalId" = ANY(${sorted}::text[])
+    ORDER BY "id" FOR NO KEY UPDATE`);
   return new Map(rows.map((row) => [row.externalId, row.id]));
 }
 
