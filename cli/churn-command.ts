@@ -99,6 +99,20 @@ export function registerChurnCommands(program: Command, hooks: ChurnCommandHooks
       try {
         const client = new Client({ connection, namespace: config.temporalNamespace });
         const start = await startChurnRecompute(client, config.taskQueue, new Date());
+        if (start.status === 'started') {
+          const [{ createDatabase }, { databaseUrlFor }, { recordAudit }] = await Promise.all([
+            import('../runtime/database.ts'),
+            import('./engine-connection.ts'),
+            import('../workspace/audit.ts'),
+          ]);
+          const db = createDatabase(await databaseUrlFor(config, 'the database to record the run in'), 1);
+          await recordAudit(db, null, {
+            action: 'churn.recompute_requested',
+            subjectType: 'churn_run',
+            subjectId: start.workflowId,
+            detail: { status: start.status },
+          }).finally(() => db.$disconnect());
+        }
         const verb = {
           started: 'Started',
           already_started: 'Joined the run started this minute,',

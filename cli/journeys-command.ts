@@ -90,6 +90,15 @@ export function registerJourneysCommands(program: Command, hooks: JourneysComman
         const existing = await db.journey.findUnique({ where: { key: definition.key } });
         if (existing?.status === 'archived') throw hooks.usageError(`Journey '${definition.key}' is archived; it takes no new versions.`);
         const result = await publishJourney(db, definition, 'cli');
+        if (result.created) {
+          const { recordAudit } = await import('../workspace/audit.ts');
+          await recordAudit(db, null, {
+            action: 'journey.published',
+            subjectType: 'journey',
+            subjectId: result.key,
+            detail: { ...result },
+          });
+        }
         await write(
           result.created
             ? `Published journey '${result.key}' version ${result.version}.\n`

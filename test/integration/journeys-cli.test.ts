@@ -137,6 +137,12 @@ describe('aftercare journeys', () => {
       const first = await runCli(['journeys', 'publish', file('win-back.yaml')], env);
       expect(first.code, first.stderr).toBe(0);
       expect(first.stdout).toBe("Published journey 'win-back-cli' version 1.\n");
+      // Recorded as the CLI's action, like every publish.
+      expect(
+        await database.db.auditEntry.count({
+          where: { action: 'journey.published', subjectId: 'win-back-cli', detail: { path: ['source'], equals: 'cli' } },
+        }),
+      ).toBe(1);
       const v1 = await database.db.journeyVersion.findUniqueOrThrow({
         where: { journeyKey_version: { journeyKey: 'win-back-cli', version: 1 } },
       });
