@@ -7,14 +7,12 @@ import {
   type AlertDeliveryConfig,
   escalateAlerts,
   pendingNotifications,
-  postAlertWebhook,
   queueDigests,
   queueUrgentAlerts,
   reopenSnoozedAlerts,
   sendNotification,
-  type WebhookTarget,
-  webhookTargets,
 } from '../workspace/alert-delivery.ts';
+import { postAlertWebhook, type WebhookTarget, webhookTargets } from '../workspace/alert-webhook.ts';
 
 export type AlertActivityDeps = { db: Database; transport: EmailTransport; config: AlertDeliveryConfig };
 

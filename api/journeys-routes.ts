@@ -12,6 +12,7 @@ import { errorResponseSchema } from '../core/events/event-documentation.ts';
 import { type DefinitionError, type JourneyDefinition, journeyJsonSchema } from '../core/journey/definition.ts';
 import { presentSimulation, runSimulation } from '../core/journey/simulation-scenarios.ts';
 import { checkDefinition, type DefinitionCheck, describeDefinitionErrors, readDefinitionText } from '../journey-store/definition-checks.ts';
+import { enrollmentCounts, journeySummary } from '../journey-store/journey-summaries.ts';
 import { publishJourney } from '../journey-store/journey-versions.ts';
 import { resolveSimulationCustomer, SimulationCustomerNotFoundError } from '../journey-store/simulation-customers.ts';
 import { TemplateStore } from '../messaging/template-store.ts';
@@ -33,8 +34,6 @@ import {
   statsResponseSchema,
   versionQuery,
 } from './journeys-schemas.ts';
-
-const enrollmentStatuses = ['running', 'completed', 'exited', 'goal_reached', 'failed'] as const;
 
 export type JourneysRoutesDeps = {
   db: Database;
@@ -90,41 +89,6 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
       if (!row) throw new HttpError(404, 'not_found', `Journey '${key}' has no version ${version}.`, 'version');
       return row;
     };
-    const enrollmentCounts = async (keys: string[]) => {
-      const rows = await db.enrollment.groupBy({
-        by: ['journeyKey', 'status'],
-        where: { journeyKey: { in: keys } },
-        _count: { _all: true },
-      });
-      const counts = new Map<string, Record<(typeof enrollmentStatuses)[number] | 'total', number>>();
-      for (const key of keys) counts.set(key, { total: 0, ...Object.fromEntries(enrollmentStatuses.map((s) => [s, 0])) } as never);
-      for (const row of rows) {
-        const entry = counts.get(row.journeyKey);
-        if (!entry) continue;
-        entry[row.status] += row._count._all;
-        entry.total += row._count._all;
-      }
-      return counts;
-    };
-    const summary = (
-      journey: {
-        key: string;
-        name: string;
-        status: 'active' | 'paused' | 'archived';
-        currentVersion: number | null;
-        createdAt: Date;
-        updatedAt: Date;
-      },
-      enrollments: Record<(typeof enrollmentStatuses)[number] | 'total', number>,
-    ) => ({
-      key: journey.key,
-      name: journey.name,
-      status: journey.status,
-      currentVersion: journey.currentVersion,
-      enrollments,
-      createdAt: journey.createdAt.toISOString(),
-      updatedAt: journey.updatedAt.toISOString(),
-    });
     const publish = (definition: JourneyDefinition) => publishJourney(db, definition, 'api');
     /** Publishing and control are staff actions: each is recorded with who did it. */
     const audit = (actor: Actor, action: string, detail: { key: string } & Record<string, unknown>) =>
@@ -143,8 +107,11 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
       async (request) => {
         requireAccess(request, 'journeys.read');
         const journeys = await db.journey.findMany({ orderBy: { key: 'asc' } });
-        const counts = await enrollmentCounts(journeys.map((journey) => journey.key));
-        return { journeys: journeys.map((journey) => summary(journey, counts.get(journey.key) as never)) };
+        const counts = await enrollmentCounts(
+          db,
+          journeys.map((journey) => journey.key),
+        );
+        return { journeys: journeys.map((journey) => journeySummary(journey, counts.get(journey.key) as never)) };
       },
     );
 
@@ -186,10 +153,10 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
             select: { version: true, publishedAt: true, publishedBy: true, checksum: true },
           }),
           shown === null ? null : versionOr404(key, shown),
-          enrollmentCounts([key]),
+          enrollmentCounts(db, [key]),
         ]);
         return {
-          ...summary(journey, counts.get(key) as never),
+          ...journeySummary(journey, counts.get(key) as never),
           version: version?.version ?? null,
           definition: (version?.definition as Record<string, unknown> | undefined) ?? null,
           versions: versions.map((v) => ({ ...v, publishedAt: v.publishedAt.toISOString() })),

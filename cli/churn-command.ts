@@ -4,7 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { BgNbdParams } from '../core/churn/bgnbd.ts';
-import type { CustomerRecord, TimeUnit, Transaction } from '../core/churn/summary.ts';
+import type { TimeUnit, Transaction } from '../core/churn/summary.ts';
+import { registerChurnRecompute } from './churn-recompute-command.ts';
+import { fixed, int, isoDay, write } from './format.ts';
+import { spendModelLines } from './spend-model-report.ts';
 
 export interface ChurnCommandHooks {
   /** Builds the error that the CLI reports as bad input: exit code 2 and `aftercare: <message>`. */
@@ -37,15 +40,6 @@ interface LoadedTransactions {
 }
 
 const MAX_LINE_ERRORS_SHOWN = 10;
-
-const isoDay = (date: Date) => date.toISOString().slice(0, 10);
-const int = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
-const fixed = (n: number, digits: number) =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
-
-function write(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
-}
 
 /** Adds `churn fit`, `churn score` and `churn evaluate` to the program. */
 export function registerChurnCommands(program: Command, hooks: ChurnCommandHooks): void {
@@ -80,54 +74,7 @@ export function registerChurnCommands(program: Command, hooks: ChurnCommandHooks
       hooks.finished();
     });
 
-  churn
-    .command('recompute')
-    .description('refit the model and rescore every customer now, on the running engine (TEMPORAL_ADDRESS, or the one `npm start` runs)')
-    .option('--wait', 'wait for the run to finish and print what it scored')
-    .action(async (options: { wait?: boolean }) => {
-      const [{ loadConfig }, { temporalAddressFor }, { Client, Connection }, { startChurnRecompute }] = await Promise.all([
-        import('../runtime/config.ts'),
-        import('./engine-connection.ts'),
-        import('@temporalio/client'),
-        import('../workflow-client/churn-recompute.ts'),
-      ]);
-      const config = loadConfig(process.env);
-      const address = await temporalAddressFor(config);
-      const connection = await Connection.connect({ address }).catch(() => {
-        throw hooks.usageError(`Temporal does not answer on ${address}: is the engine running?`);
-      });
-      try {
-        const client = new Client({ connection, namespace: config.temporalNamespace });
-        const start = await startChurnRecompute(client, config.taskQueue, new Date());
-        if (start.status === 'started') {
-          const [{ createDatabase }, { databaseUrlFor }, { recordAudit }] = await Promise.all([
-            import('../runtime/database.ts'),
-            import('./engine-connection.ts'),
-            import('../workspace/audit.ts'),
-          ]);
-          const db = createDatabase(await databaseUrlFor(config, 'the database to record the run in'), 1);
-          await recordAudit(db, null, {
-            action: 'churn.recompute_requested',
-            subjectType: 'churn_run',
-            subjectId: start.workflowId,
-            detail: { status: start.status },
-          }).finally(() => db.$disconnect());
-        }
-        const verb = {
-          started: 'Started',
-          already_started: 'Joined the run started this minute,',
-          already_running: 'A run is already in progress:',
-        }[start.status];
-        await write(`${verb} churn scoring workflow ${start.workflowId}.\n`);
-        if (options.wait) {
-          const result = (await client.workflow.getHandle(start.workflowId).result()) as { scored: number; bandChanges: number };
-          await write(`Scored ${int(result.scored)} customers; ${int(result.bandChanges)} changed band.\n`);
-        }
-      } finally {
-        await connection.close();
-      }
-      hooks.finished();
-    });
+  registerChurnRecompute(churn, hooks);
 
   common(churn.command('evaluate').description('fit on the calibration period and compare predictions with the holdout period')).action(
     async (options: CommonOptions) => {
@@ -256,45 +203,6 @@ async function fitCommand(data: LoadedTransactions): Promise<void> {
   if (choice.source === 'prior') lines.push('', `Scoring would not use this fit: ${choice.reason}`);
   lines.push('', ...(await spendModelLines(rows)));
   await write(`${lines.join('\n')}\n`);
-}
-
-/**
- * The Gamma-Gamma spend model's lines of `churn fit`: fitted on the repeat customers' mean order value per
- * repeat order day, the first order day excluded (as Fader & Hardie do: the first purchase is the
- * acquisition, and its value often differs), over customers whose repeat days have a positive mean amount.
- */
-async function spendModelLines(rows: readonly CustomerRecord[]): Promise<string[]> {
-  const { fitGammaGamma, gammaGammaStandardErrors, populationMeanSpend } = await import('../core/churn/gamma-gamma.ts');
-  const spend = rows.flatMap((c) =>
-    c.x > 0 && c.meanRepeatSpend !== null && c.meanRepeatSpend > 0 ? [{ x: c.x, meanValue: c.meanRepeatSpend }] : [],
-  );
-  const leftOut = rows.filter((c) => c.x > 0).length - spend.length;
-  const without = leftOut > 0 ? `; ${int(leftOut)} without a positive amount left out` : '';
-  if (spend.length === 0) return [`Gamma-Gamma spend model: not fitted (no repeat customer has order amounts${without}).`];
-  const t0 = performance.now();
-  const fit = fitGammaGamma(spend);
-  const t1 = performance.now();
-  const errors = fit.converged ? gammaGammaStandardErrors(fit.params, spend) : null;
-  const se = (key: 'p' | 'q' | 'gamma') => (errors ? `  (standard error ${fixed(errors.params[key], 4)})` : '');
-  const observed = spend.reduce((sum, c) => sum + c.meanValue, 0) / spend.length;
-  // Two edges of the parameter space a fit can run to: q, v -> ∞ at a fixed p·v/(q-1) (every customer's
-  // order values share one distribution), and p -> ∞ (each customer's orders are all worth the same).
-  const edge = fit.converged
-    ? null
-    : fit.params.q > 1e6
-      ? "The fit ran off to q, v -> infinity: it finds no difference between the customers' spend beyond chance, so it expects every customer's orders to be worth the mean above."
-      : fit.params.p > 1e6
-        ? "The fit ran off to p -> infinity: it finds no variation in the values of a customer's orders, so it expects each customer's orders to be worth their own mean."
-        : null;
-  return [
-    `Gamma-Gamma spend model (maximum likelihood on ${int(spend.length)} repeat customers' mean order value, first order excluded${without}):`,
-    `  p      ${fixed(fit.params.p, 6)}${se('p')}`,
-    `  q      ${fixed(fit.params.q, 6)}${se('q')}`,
-    `  v      ${fixed(fit.params.gamma, 6)}${se('gamma')}`,
-    `Mean order value: ${fixed(populationMeanSpend(fit.params), 2)} expected (p·v/(q-1)); ${fixed(observed, 2)} observed (mean of the customers' means)`,
-    `Spend fit: log-likelihood ${fixed(fit.logLikelihood, 4)}; converged: ${fit.converged ? 'yes' : `no (${fit.stopReason})`}; ${fit.iterations} BFGS iterations; ${fixed(t1 - t0, 1)} ms`,
-    ...(edge === null ? [] : [edge]),
-  ];
 }
 
 function csvField(value: string): string {

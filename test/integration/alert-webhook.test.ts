@@ -5,13 +5,8 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AlertDeliveryConfig,
-  escalateAlerts,
-  postAlertWebhook,
-  queueUrgentAlerts,
-  webhookTargets,
-} from '../../workspace/alert-delivery.ts';
+import { type AlertDeliveryConfig, escalateAlerts, queueUrgentAlerts } from '../../workspace/alert-delivery.ts';
+import { postAlertWebhook, webhookTargets } from '../../workspace/alert-webhook.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const SECRET = 'webhook-secret-0123456789abcdefghijklmnop';
