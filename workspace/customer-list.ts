@@ -211,7 +211,8 @@ export async function listCustomers(db: Database, query: CustomerListQuery): Pro
       score30DaysAgo: row.score30,
       topReason: row.topReason,
       value: row.value,
-      riskValue: row.riskValue,
+      // Shown to the cent; the cursor keeps the exact key.
+      riskValue: Math.round(row.riskValue * 100) / 100,
       lastOrderAt: row.lastOrderAt?.toISOString() ?? null,
       owner: row.ownerId ? { id: row.ownerId, name: row.ownerName ?? '' } : null,
       openAlerts: row.openAlerts,

@@ -36,7 +36,7 @@ describe('aftercare start', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
 
     const output = first.output();
-    expect(output).toContain(`API and web app: ${base}`);
+    expect(output).toContain(`API:             ${base}`);
     expect(output).toMatch(/Database:\s+postgresql:\/\/postgres@127\.0\.0\.1:\d+\/aftercare \(embedded PostgreSQL/);
     expect(output).not.toMatch(/postgres:[^@\s]+@/); // no password on the terminal
     expect(output).toContain('npx aftercare outbox');
