@@ -26,7 +26,8 @@ export function describeDefinitionErrors(errors: DefinitionError[]): string {
 /** A YAML (or JSON, which is YAML) text, or an already parsed value, to a raw definition. */
 export function readDefinitionText(text: string): { ok: true; raw: unknown } | { ok: false; errors: DefinitionError[] } {
   try {
-    return { ok: true, raw: parseYaml(text) };
+    // Warnings about a sender's odd YAML would land in the server's log; errors are what the sender gets back.
+    return { ok: true, raw: parseYaml(text, { logLevel: 'error' }) };
   } catch (error) {
     const message = ((error as Error).message.split('\n')[0] ?? 'cannot be parsed').replace(/:$/, '');
     return { ok: false, errors: [{ path: '(body)', message: `is not valid YAML or JSON: ${message}` }] };

@@ -19,7 +19,7 @@ export class JourneyDefinitionError extends Error {
 export function parseDefinitionText(text: string, fileName = 'definition.yaml'): JourneyDefinition {
   let raw: unknown;
   try {
-    raw = extname(fileName) === '.json' ? JSON.parse(text) : parseYaml(text);
+    raw = extname(fileName) === '.json' ? JSON.parse(text) : parseYaml(text, { logLevel: 'error' });
   } catch (error) {
     throw new JourneyDefinitionError([
       { path: '(file)', message: `is not valid ${extname(fileName) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}` },
