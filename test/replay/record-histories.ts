@@ -12,12 +12,14 @@ import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { assignGroup } from '../../core/policy/holdout.ts';
+import { storeSurveyAnswer } from '../../ingestion/survey-answers.ts';
 import { parseDefinitionText, publishJourney } from '../../journey-store/journey-versions.ts';
 import { signalCustomerJourneys } from '../../workflow-client/customer-control.ts';
 import { controlJourney } from '../../workflow-client/journey-control.ts';
 import { alertDeliveryWorkflow } from '../../workflows/alert-delivery.ts';
 import { churnScoringWorkflow } from '../../workflows/churn-scoring.ts';
 import { inactivitySweepWorkflow } from '../../workflows/inactivity-sweep.ts';
+import { surveySettleWorkflow } from '../../workflows/survey-settle.ts';
 import { customerUpserted, orderEvent, orderPlaced } from '../support/events.ts';
 import { createJourneyHarness, DAY, HOUR, type JourneyHarness } from '../support/journey-harness.ts';
 import { historyToJson } from './history-json.ts';
@@ -271,6 +273,24 @@ describe('shipped journeys', () => {
     });
     await handle.result();
     save('alert-delivery.completed.json', await settled(handle, 'closed'));
+  });
+
+  it("survey settle: a first answer's window, waiting and then settled", async () => {
+    await h.send(consenting('settle'), orderPlaced('settle', 'o-settle'));
+    await h.env.sleep(DAY);
+    await h.send(orderEvent('order.delivered', 'settle', 'o-settle'));
+    await h.workflow('post-purchase-checkin', 'settle', 'order:o-settle').result();
+    const checkin = (await h.messages('checkin')).find((message) => message.toAddress === 'settle@example.com');
+    if (!checkin) throw new Error('no check-in for the settle scenario');
+    await storeSurveyAnswer(h.db, { messageId: checkin.id, score: 4, at: new Date((checkin.sentAt ?? checkin.createdAt).getTime() + 60_000) });
+    const handle = await h.env.client.workflow.start(surveySettleWorkflow, {
+      taskQueue: h.taskQueue,
+      workflowId: `survey-settle/${checkin.id}`,
+      args: [{ messageId: checkin.id, settleMs: 2 * 60_000 }],
+    });
+    save('survey-settle.waiting.json', await settled(handle, 'timer'));
+    await handle.result();
+    save('survey-settle.completed.json', await settled(handle, 'closed'));
   });
 
   it('churn scoring: a run over a few pages', async () => {
