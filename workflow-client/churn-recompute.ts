@@ -1,7 +1,8 @@
 // Starting the churn scoring now (POST /v1/churn/recompute and `aftercare churn recompute`): the same
 // workflow as the nightly schedule. It is idempotent: a run already going on this task queue (nightly
 // or requested) is the answer, and requests within the same minute share one workflow id
-// (`aftercare-churn-recompute-<YYYYMMDDHHmm>`, never started twice), so a retried request or a double
+// (`aftercare-churn-recompute-<task queue>-<YYYYMMDDHHmm>`, never started twice; the task queue in it
+// keeps two deployments that share a Temporal namespace apart), so a retried request or a double
 // click starts one run.
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { churnScoringWorkflow } from '../workflows/churn-scoring.ts';
@@ -12,7 +13,8 @@ export type RecomputeStart = {
   status: 'started' | 'already_started' | 'already_running';
 };
 
-export const recomputeWorkflowId = (at: Date) => `aftercare-churn-recompute-${at.toISOString().slice(0, 16).replace(/\D/g, '')}`;
+export const recomputeWorkflowId = (taskQueue: string, at: Date) =>
+  `aftercare-churn-recompute-${taskQueue}-${at.toISOString().slice(0, 16).replace(/\D/g, '')}`;
 
 /** A scoring run in progress on this task queue, if the visibility store knows of one. */
 async function runningScoring(client: Client, taskQueue: string): Promise<string | null> {
@@ -28,7 +30,7 @@ async function runningScoring(client: Client, taskQueue: string): Promise<string
 export async function startChurnRecompute(client: Client, taskQueue: string, now: Date): Promise<RecomputeStart> {
   const running = await runningScoring(client, taskQueue);
   if (running) return { workflowId: running, status: 'already_running' };
-  const workflowId = recomputeWorkflowId(now);
+  const workflowId = recomputeWorkflowId(taskQueue, now);
   try {
     await client.workflow.start<typeof churnScoringWorkflow>('churnScoringWorkflow', {
       workflowId,

@@ -83,7 +83,7 @@ describe('churn scoring, on demand and nightly', () => {
     const first = await post();
     expect(first.statusCode).toBe(202);
     const { workflowId, status } = first.json();
-    expect(workflowId).toMatch(/^aftercare-churn-recompute-\d{12}$/);
+    expect(workflowId).toMatch(/^aftercare-churn-recompute-test-churn-api-[0-9a-f]+-\d{12}$/);
     expect(status).toBe('started');
     const second = await post();
     expect(second.statusCode).toBe(202);
