@@ -17,16 +17,19 @@ export async function registerApiKey(
   options: { scopes?: readonly Scope[]; userId?: string | null } = {},
 ): Promise<void> {
   const hash = hashApiKey(key);
-  await db.apiKey.upsert({
-    where: { hash },
-    update: {},
-    create: {
-      hash,
-      name,
-      prefix: key.slice(0, 7),
-      ...(options.scopes ? { scopes: [...options.scopes] } : {}),
-      ...(options.userId ? { userId: options.userId } : {}),
-    },
+  // INSERT ... ON CONFLICT DO NOTHING: API processes that start together with the same configured key
+  // register it once, where an upsert's read-then-insert would race and fail one of them.
+  await db.apiKey.createMany({
+    data: [
+      {
+        hash,
+        name,
+        prefix: key.slice(0, 7),
+        ...(options.scopes ? { scopes: [...options.scopes] } : {}),
+        ...(options.userId ? { userId: options.userId } : {}),
+      },
+    ],
+    skipDuplicates: true,
   });
 }
 
