@@ -32,6 +32,21 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        test: {
+          name: 'browser',
+          // The web app in Debian's Chromium, each file against its own `aftercare start` with the demo.
+          include: ['test/browser/**/*.test.ts'],
+          pool: 'forks',
+          globalSetup: ['test/support/web-build-setup.ts'],
+          setupFiles: ['test/support/integration-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 });

@@ -32,6 +32,7 @@ import { messagesRoutes } from './messages-routes.ts';
 import { publicRoutes } from './public-routes.ts';
 import { DEFAULT_SIGN_INS_PER_MINUTE, sessionRoutes } from './session-routes.ts';
 import { templatesRoutes } from './templates-routes.ts';
+import { registerWebApp } from './web-app.ts';
 
 export type ApiDeps = {
   db: Database;
@@ -57,6 +58,8 @@ export type ApiDeps = {
   business?: { name: string; address: string };
   /** The task queue workers poll (TASK_QUEUE; default `aftercare`): where POST /v1/churn/recompute starts its run. */
   taskQueue?: string;
+  /** The built web app served at /app (web/dist by default); null: no web app (API-only tests). */
+  webAppDir?: string | null;
 };
 
 export type RateLimits = {
@@ -218,5 +221,6 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
       }),
     );
   });
+  if (deps.webAppDir !== null) await registerWebApp(app as unknown as FastifyInstance, deps.webAppDir);
   return app as unknown as ApiServer;
 }

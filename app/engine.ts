@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { bootstrapApiKey } from '../api/api-keys.ts';
+import { type DemoSignIn, demoAdminSignIn } from './demo-staff.ts';
 import { type ApiServer, buildApiServer } from '../api/server.ts';
 import { createChurnRefresher } from '../churn/refresh.ts';
 import type { ChurnScoringConfig } from '../churn/scoring.ts';
@@ -214,6 +215,8 @@ export type StartedEngine = {
   databaseLabel: string;
   embeddedDatabase: boolean;
   demo: DemoSummary | null;
+  /** On embedded defaults: the demo admin's sign-in for the web app, while it still works. */
+  demoSignIn: DemoSignIn | null;
 };
 
 /** A URL safe to print: the password is dropped. */
@@ -266,6 +269,7 @@ export async function startAll(config: Config, logger: Logger): Promise<StartedE
     await engine.api(db, client);
     if (embeddedParts)
       await announceEngine(config.dataDir, { databaseUrl: url, temporalAddress: temporal.address, apiUrl: config.publicUrl });
+    const demoSignIn = embedded ? await demoAdminSignIn(db, config.dataDir) : null;
     const demo = seedDemo ? await runDemo({ db, client, route: router.routeEvents, taskQueue: config.taskQueue, logger }) : null;
     return {
       engine,
@@ -276,6 +280,7 @@ export async function startAll(config: Config, logger: Logger): Promise<StartedE
       databaseLabel: withoutPassword(url),
       embeddedDatabase: embedded,
       demo,
+      demoSignIn,
     };
   } catch (error) {
     await engine.stop();

@@ -54,7 +54,11 @@ program
     const lines = [
       '',
       'Aftercare is running.',
-      `  API:             ${started.webUrl}  (health: ${started.webUrl}/healthz, API docs: ${started.webUrl}/openapi.json)`,
+      `  Web app:         ${started.webUrl}/app`,
+      started.demoSignIn
+        ? `  Sign in:         ${started.demoSignIn.email} / ${started.demoSignIn.password}  (the demo admin; kept in ${cfg.dataDir}/demo-admin.json)`
+        : '  Sign in:         `npx aftercare users add --email you@example.com --name You --role admin` makes a staff sign-in',
+      `  API:             ${started.webUrl}/v1  (health: ${started.webUrl}/healthz, API docs: ${started.webUrl}/openapi.json)`,
       started.apiKey
         ? `  API key:         ${started.apiKey}`
         : '  API key:         created on first start (set AFTERCARE_API_KEY to choose one)',
@@ -63,7 +67,6 @@ program
       cfg.resendApiKey
         ? '  Email:           Resend'
         : '  Email:           local outbox (no RESEND_API_KEY): `npx aftercare outbox` lists it, `--show ID` prints one',
-      '  Staff:           `npx aftercare users add --email you@example.com --name You --role admin` makes a sign-in',
       ...(demo
         ? [
             `  Demo data:       ${demo.events} events of a synthetic business, routed to the journeys; ${demo.scored} customers scored`,

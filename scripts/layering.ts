@@ -13,6 +13,7 @@ const floors: [prefix: string, floor: number][] = [
   ['scripts/', 5],
   ['app/', 4],
   ['api/', 3],
+  ['web/', 3],
   ['worker.ts', 3],
   ['activities/', 2],
   ['churn/', 2],
@@ -80,6 +81,11 @@ export function layeringViolations(files: Record<string, string>): string[] {
         to.startsWith('workflows/') ||
         (typeOnly && to.startsWith('activities/'));
       if (!allowed) problems.push(`${line}: workflows import only @temporalio/workflow, the core, their signals and activity types`);
+      continue;
+    }
+    if (from.startsWith('web/')) {
+      if (isProjectFile(to) && !to.startsWith('web/') && !to.startsWith('core/'))
+        problems.push(`${line}: the web app runs in the browser and imports only itself and the pure core`);
       continue;
     }
     if (from.startsWith('runtime/') && isProjectFile(to) && !to.startsWith('runtime/')) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Installs what `npm install` alone cannot: the Temporal server binaries and the generated Prisma
-// client. Every step is skippable and idempotent so that CI, laptops and production images share it.
+// Installs what `npm install` alone cannot: the Temporal server binaries, the generated Prisma
+// client and the built web app (web/dist). Every step is skippable and idempotent so that CI, laptops and production images share it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -70,5 +70,14 @@ function generatePrismaClient() {
   });
 }
 
+function buildWebApp() {
+  if (process.env.AFTERCARE_SKIP_WEB_BUILD === '1') return log('skipping the web app build (AFTERCARE_SKIP_WEB_BUILD=1)');
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  if (!existsSync(vite)) return log('vite is not installed: /app will say how to build the web app (npm run build:web)');
+  execFileSync(process.execPath, [vite, 'build', '--config', join(root, 'web', 'vite.config.ts')], { cwd: root, stdio: 'inherit' });
+  log('web app built in web/dist');
+}
+
 installTemporalBinaries();
 generatePrismaClient();
+buildWebApp();

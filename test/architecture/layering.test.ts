@@ -26,7 +26,7 @@ function sourceFiles(dir: string): string[] {
     const path = join(dir, name);
     if (skipped.has(name) || name.startsWith('.')) return [];
     if (statSync(path).isDirectory()) return sourceFiles(path);
-    return /\.ts$/.test(name) && !name.endsWith('.d.ts') && !name.includes('.config.') ? [relative(root, path)] : [];
+    return /\.tsx?$/.test(name) && !name.endsWith('.d.ts') && !name.includes('.config.') ? [relative(root, path)] : [];
   });
 }
 
@@ -89,6 +89,13 @@ describe('the layering check', () => {
     );
     expect(layeringViolations({ ...clean, 'cli/x.ts': "import { checkDefinition } from '../api/journeys-routes.ts';\n" })[0]).toMatch(
       /the CLI never imports the HTTP layer/,
+    );
+  });
+
+  it('fails the web app importing server code, and passes its imports of the pure core', () => {
+    expect(layeringViolations({ ...clean, 'web/src/page.tsx': "import { can } from '../../core/journey/rules.ts';\n" })).toEqual([]);
+    expect(layeringViolations({ ...clean, 'web/src/page.tsx': "import { x } from '../../ingestion/router.ts';\n" })[0]).toMatch(
+      /runs in the browser/,
     );
   });
 
