@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { BgNbdParams } from '../core/churn/bgnbd.ts';
-import type { TimeUnit, Transaction } from '../core/churn/summary.ts';
+import type { LearnedRiskModel } from '../core/churn/risk-model.ts';
+import type { CustomerRecord, TimeUnit, Transaction } from '../core/churn/summary.ts';
 import { registerChurnRecompute } from './churn-recompute-command.ts';
 import { fixed, int, isoDay, write } from './format.ts';
 import { spendModelLines } from './spend-model-report.ts';
@@ -20,6 +21,7 @@ interface CommonOptions {
   transactions?: string;
   calibrationEnd?: string;
   unit?: string;
+  horizon?: string;
 }
 
 interface ScoreOptions extends CommonOptions {
@@ -32,6 +34,8 @@ interface LoadedTransactions {
   readonly transactions: Transaction[];
   readonly unit: TimeUnit;
   readonly calibrationEnd: Date;
+  /** H of the score: P(no order in the next H days). */
+  readonly horizonDays: number;
   readonly firstDay: string;
   readonly lastDay: string;
   readonly calibrationEndGiven: boolean;
@@ -50,7 +54,8 @@ export function registerChurnCommands(program: Command, hooks: ChurnCommandHooks
     command
       .option('--transactions <file>', 'rows of customer id, date, amount (CSV with a header, or whitespace columns like CDNOW)')
       .option('--calibration-end <date>', 'last day of the calibration period (YYYY-MM-DD); default: the last transaction day')
-      .option('--unit <unit>', 'time unit of the model: days or weeks', 'weeks');
+      .option('--unit <unit>', 'time unit of the model: days or weeks', 'weeks')
+      .option('--horizon <days>', 'H of the risk score, P(no order in the next H days)', '90');
 
   common(churn.command('fit').description('fit the model; print the parameters, the log-likelihood and the time taken')).action(
     async (options: CommonOptions) => {
@@ -90,6 +95,10 @@ async function load(options: CommonOptions, hooks: ChurnCommandHooks, needCalibr
   if (file === undefined || file === '') throw hooks.usageError('Name the transactions file with --transactions FILE.');
   const unit = options.unit ?? 'weeks';
   if (unit !== 'days' && unit !== 'weeks') throw hooks.usageError(`--unit must be days or weeks, not "${unit}".`);
+  const horizon = options.horizon ?? '90';
+  if (!/^\d+$/.test(horizon) || Number(horizon) < 1 || Number(horizon) > 730) {
+    throw hooks.usageError(`--horizon must be a whole number of days from 1 to 730, not "${horizon}".`);
+  }
   let calibrationEnd: Date | null = null;
   if (options.calibrationEnd !== undefined) {
     calibrationEnd = parseTransactionDate(options.calibrationEnd);
@@ -155,6 +164,7 @@ async function load(options: CommonOptions, hooks: ChurnCommandHooks, needCalibr
     transactions: parsed.transactions,
     unit,
     calibrationEnd: calibrationEnd ?? new Date(lastMs),
+    horizonDays: Number(horizon),
     calibrationEndGiven: calibrationEnd !== null,
     firstDay,
     lastDay,
@@ -209,37 +219,75 @@ function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-async function scoreCommand(data: LoadedTransactions, format: 'table' | 'csv', limit: number): Promise<void> {
-  const { summarizeTransactions, MS_PER_DAY } = await import('../core/churn/summary.ts');
-  const risk = {
-    ...(await import('../core/churn/model-choice.ts')),
-    ...(await import('../core/churn/order-rhythm.ts')),
-    ...(await import('../core/churn/customer-forecast.ts')),
-    ...(await import('../core/churn/risk-score.ts')),
-  };
+/**
+ * Every customer of the file scored as of `now`, as the product scores them: the BG/NBD parameters fitted to
+ * the orders up to `now` (or the fallback), the score's weights learned by the backtest at now - H, and
+ * the Gamma-Gamma spend model for the predicted value and the value at risk.
+ */
+async function scoreAsOf(data: LoadedTransactions, customers: readonly CustomerRecord[], now: Date, params: BgNbdParams) {
+  const { rhythmFromSummary, typicalOrderGapDays } = await import('../core/churn/order-rhythm.ts');
+  const { computeModelOutputs } = await import('../core/churn/customer-forecast.ts');
+  const { scoreChurnRisk } = await import('../core/churn/risk-score.ts');
+  const { learnRiskModelFromTransactions } = await import('../core/churn/risk-backtest.ts');
+  const { fitSpendModel, customerValue } = await import('../core/churn/customer-value.ts');
   const t0 = performance.now();
-  const summary = summarizeTransactions(data.transactions, { calibrationEnd: data.calibrationEnd, unit: data.unit });
-  const choice = risk.chooseModelParameters(summary.customers, { unit: data.unit });
+  const learned = learnRiskModelFromTransactions(data.transactions, { now, horizonDays: data.horizonDays, unit: data.unit });
+  const spend = fitSpendModel(customers);
   const t1 = performance.now();
-  const now = data.calibrationEnd;
-  const rhythms = summary.customers.map((c) => risk.rhythmFromSummary(c, data.unit));
-  const typicalGapDays = risk.typicalOrderGapDays(rhythms);
-  const scored = summary.customers.map((customer, i) => {
+  const rhythms = customers.map((c) => rhythmFromSummary(c, data.unit));
+  const typicalGapDays = typicalOrderGapDays(rhythms);
+  const scored = customers.map((customer, i) => {
     const rhythm = rhythms[i] as (typeof rhythms)[number];
-    const model = risk.computeModelOutputs(choice.params, data.unit, rhythm, now);
-    return { customer, rhythm, result: risk.scoreChurnRisk({ now, rhythm, model, typicalGapDays }) };
+    const model = computeModelOutputs(params, data.unit, rhythm, now, data.horizonDays);
+    const result = scoreChurnRisk({ now, rhythm, model, typicalGapDays, riskModel: learned.model });
+    const value = spend
+      ? customerValue(spend, customer.x, customer.meanRepeatSpend, model.expectedOrders365, result.probabilityNoOrder)
+      : null;
+    return { customer, rhythm, result, value };
   });
   const t2 = performance.now();
+  return { learned, spend, scored, typicalGapDays, learnMs: t1 - t0, scoreMs: t2 - t1 };
+}
+
+/** The backtest's weights and figures in words (`churn score` and `churn evaluate`). */
+function backtestLines(learned: LearnedRiskModel): string[] {
+  const b = learned.backtest;
+  const pct = (v: number | null) => (v === null ? 'n/a' : `${fixed(100 * v, 0)}%`);
+  const lines = [
+    `Risk score weights: ${learned.model.source === 'backtest' ? 'learned by the backtest' : 'the fallback'}. ${learned.model.reason}`,
+  ];
+  if (b) {
+    lines.push(
+      `Backtest holdout (${int(b.holdoutCustomers)} customers as of ${b.cutoff}, ${int(b.holdoutNoOrder)} with no order in the next ${b.horizonDays} days): ROC AUC score ${fixed(b.auc.score ?? Number.NaN, 3)}, recency ${fixed(b.auc.recency ?? Number.NaN, 3)}, BG/NBD P(no order) ${fixed(b.auc.modelNoOrder ?? Number.NaN, 3)}; the score ranks ${pct(b.auc.score)} of pairs correctly, recency alone ${pct(b.auc.recency)}; Brier ${fixed(b.brier.score ?? Number.NaN, 4)} (base rate ${fixed(b.brier.baseRate ?? Number.NaN, 4)})`,
+      `Calibration by decile (predicted -> observed no-order share): ${b.calibration.map((d) => `${fixed(100 * d.meanPredicted, 0)}->${fixed(100 * d.observed, 0)}`).join(', ')}`,
+    );
+  }
+  return lines;
+}
+
+const money = (value: number | null | undefined) =>
+  value === null || value === undefined || !Number.isFinite(value) ? '' : value.toFixed(2);
+
+async function scoreCommand(data: LoadedTransactions, format: 'table' | 'csv', limit: number): Promise<void> {
+  const { summarizeTransactions, MS_PER_DAY } = await import('../core/churn/summary.ts');
+  const { chooseModelParameters } = await import('../core/churn/model-choice.ts');
+  const t0 = performance.now();
+  const summary = summarizeTransactions(data.transactions, { calibrationEnd: data.calibrationEnd, unit: data.unit });
+  const choice = chooseModelParameters(summary.customers, { unit: data.unit });
+  const t1 = performance.now();
+  const now = data.calibrationEnd;
+  const { scored, typicalGapDays, learned, learnMs, scoreMs } = await scoreAsOf(data, summary.customers, now, choice.params);
   scored.sort((p, q) => q.result.score - p.result.score || (p.customer.customerId < q.customer.customerId ? -1 : 1));
   const shown = limit > 0 ? scored.slice(0, limit) : scored;
-  const lastOrder = (firstPurchaseDate: string, rhythm: (typeof rhythms)[number]) =>
+  const lastOrder = (firstPurchaseDate: string, rhythm: (typeof scored)[number]['rhythm']) =>
     isoDay(new Date(Date.parse(firstPurchaseDate) + (rhythm.daysSinceFirstOrder - rhythm.daysSinceLastOrder) * MS_PER_DAY));
 
   if (format === 'csv') {
+    const h = data.horizonDays;
     const lines = [
-      'customer_id,orders,first_order,last_order,days_since_last_order,p_alive,expected_orders_90d,p_order_90d,next_order_date,risk_score,band,reasons',
+      `customer_id,orders,first_order,last_order,days_since_last_order,p_alive,expected_orders_${h}d,p_order_${h}d,next_order_date,risk_score,band,reasons,p_no_order_${h}d,predicted_value_365d,value_at_risk`,
     ];
-    for (const { customer, rhythm, result } of shown) {
+    for (const { customer, rhythm, result, value } of shown) {
       const model = result.model;
       lines.push(
         [
@@ -255,6 +303,9 @@ async function scoreCommand(data: LoadedTransactions, format: 'table' | 'csv', l
           result.score.toFixed(1),
           result.band,
           csvField(result.reasons.join('; ')),
+          result.probabilityNoOrder.toFixed(4),
+          money(value?.predictedValue),
+          money(value?.valueAtRisk),
         ].join(','),
       );
     }
@@ -303,7 +354,9 @@ async function scoreCommand(data: LoadedTransactions, format: 'table' | 'csv', l
   const lines = [
     describeInput(data, summary.customers.length + summary.excludedCustomerIds.length),
     `Scored ${int(scored.length)} customers as of ${isoDay(now)} with ${source}`,
-    `Typical gap between orders: ${typicalGapDays === null ? 'unknown (nobody ordered twice)' : `${fixed(typicalGapDays, 0)} day${Math.round(typicalGapDays) === 1 ? '' : 's'}`}; time: fit ${fixed(t1 - t0, 0)} ms, scoring ${fixed(t2 - t1, 0)} ms (${int(scored.length / Math.max((t2 - t1) / 1000, 1e-9))} customers/s)`,
+    `Typical gap between orders: ${typicalGapDays === null ? 'unknown (nobody ordered twice)' : `${fixed(typicalGapDays, 0)} day${Math.round(typicalGapDays) === 1 ? '' : 's'}`}; time: fit ${fixed(t1 - t0, 0)} ms, backtest ${fixed(learnMs, 0)} ms, scoring ${fixed(scoreMs, 0)} ms (${int(scored.length / Math.max(scoreMs / 1000, 1e-9))} customers/s)`,
+    `The risk score is 100 x P(no order in the next ${data.horizonDays} days): a 70 means about a 70% chance of no order.`,
+    ...backtestLines(learned),
     `Bands: high ${int(bands.high)}, medium ${int(bands.medium)}, low ${int(bands.low)}`,
     '',
     limit > 0 && scored.length > limit
@@ -330,6 +383,14 @@ async function evaluateCommand(data: LoadedTransactions, hooks: ChurnCommandHook
   const choice = chooseModelParameters(summary.customers, { unit: data.unit });
   const fitMs = performance.now() - t0;
   const evaluation = evaluateHoldout(choice.params, summary.customers, summary.holdoutLength, data.unit);
+  // The score as the product would have computed it at the calibration end: the same fit, the weights of
+  // the backtest at the calibration end - H, from the transactions up to the calibration end only.
+  const { rocAuc } = await import('../core/churn/evaluation.ts');
+  const asOf = await scoreAsOf(data, summary.customers, data.calibrationEnd, choice.params);
+  const scoreAuc = rocAuc(
+    asOf.scored.map((s) => s.result.probabilityNoOrder),
+    asOf.scored.map((s) => s.customer.holdoutPurchases === 0),
+  );
   const holdoutStart = isoDay(new Date(Date.parse(isoDay(data.calibrationEnd)) + 86_400_000));
   const change =
     evaluation.totalActual > 0 ? (100 * (evaluation.totalPredicted - evaluation.totalActual)) / evaluation.totalActual : Number.NaN;
@@ -356,7 +417,11 @@ async function evaluateCommand(data: LoadedTransactions, hooks: ChurnCommandHook
     `  1 - P(alive)                         ${fixed(evaluation.auc.model, 3)}`,
     `  recency (days since last purchase)   ${fixed(evaluation.auc.recency, 3)}`,
     `  model P(no purchase in the holdout)  ${fixed(evaluation.auc.modelNoPurchase, 3)}`,
-    '  (1 - P(alive) ties every customer without a repeat purchase at 0; the last line also uses the purchase rate.)',
+    `  risk score (P(no order in ${data.horizonDays} days)) ${fixed(scoreAuc, 3)}`,
+    '  (1 - P(alive) ties every customer without a repeat purchase at 0; the model line also uses the purchase rate; the risk score',
+    `  is computed as of the calibration end as the product would: weights learned by the backtest at ${isoDay(new Date(Date.parse(isoDay(data.calibrationEnd)) - data.horizonDays * 86_400_000))}.)`,
+    '',
+    ...backtestLines(asOf.learned),
   ];
   await write(`${lines.join('\n')}\n`);
 }

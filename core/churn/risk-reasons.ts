@@ -5,8 +5,11 @@
 
 export type ReasonSpec =
   | { readonly kind: 'dropout'; readonly pAlive: number }
-  | { readonly kind: 'quiet'; readonly expected: number; readonly pOrder: number }
+  | { readonly kind: 'quiet'; readonly expected: number; readonly pOrder: number; readonly horizonDays?: number }
   | { readonly kind: 'overdue'; readonly since: number; readonly gap: number; readonly own: boolean }
+  | { readonly kind: 'recency'; readonly since: number }
+  | { readonly kind: 'frequency'; readonly orders: number; readonly days: number; readonly newer?: boolean }
+  | { readonly kind: 'tenure'; readonly days: number; readonly newer: boolean; readonly orders?: number }
   | { readonly kind: 'detractor'; readonly survey: 'csat' | 'nps'; readonly score: number; readonly latest: boolean; readonly ago: number }
   | { readonly kind: 'tickets'; readonly count: number; readonly oldestAge: number }
   | { readonly kind: 'refunds'; readonly count: number }
@@ -30,10 +33,21 @@ export function reasonText(spec: ReasonSpec): string {
   switch (spec.kind) {
     case 'dropout':
       return `Their purchase pattern suggests they may have stopped buying (${percent(spec.pAlive)} chance they are still an active customer)`;
-    case 'quiet':
+    case 'quiet': {
+      const horizon = spec.horizonDays ?? 90;
       return spec.pOrder < 0.1
-        ? `Unlikely to order in the next 90 days (${percent(spec.pOrder)} chance)`
-        : `Expected to place ${spec.expected.toFixed(1)} orders in the next 90 days (${percent(spec.pOrder)} chance of any)`;
+        ? `Unlikely to order in the next ${horizon} days (${percent(spec.pOrder)} chance)`
+        : `Expected to place ${spec.expected.toFixed(1)} orders in the next ${horizon} days (${percent(spec.pOrder)} chance of any)`;
+    }
+    case 'recency':
+      return `No order for ${plural(spec.since, 'day')}`;
+    case 'frequency':
+      return spec.orders <= 1 ? 'Has ordered only once' : `Only ${plural(spec.orders, 'order')} in ${plural(spec.days, 'day')}`;
+    case 'tenure':
+      if (spec.newer) return `A new customer: first order ${spec.days <= 0 ? 'today' : `${plural(spec.days, 'day')} ago`}`;
+      return spec.orders === 1
+        ? `Their only order was ${plural(spec.days, 'day')} ago`
+        : `A long-standing customer (first order ${plural(spec.days, 'day')} ago), and long-standing customers here order less often`;
     case 'overdue': {
       const gap = Math.max(1, Math.round(spec.gap));
       return spec.own

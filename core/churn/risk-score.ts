@@ -1,89 +1,52 @@
-// The churn-risk score: the BG/NBD model's view of a customer combined with the signals a success manager
-// looks at, as a 0-100 score, a band, each factor's contribution and the top reasons in plain sentences.
-// Pure: the clock (`now`) is an input; nothing here reads the time, a database or the network.
+// The churn-risk score: the probability that a customer places no order in the next H days (90 by
+// default), as a 0-100 score ("a 70 means about a 70% chance of no order in 90 days"), with a band, each
+// factor's contribution in points and the top reasons in plain sentences. Pure: the clock (`now`) is an
+// input; nothing here reads the time, a database or the network.
 //
-// Formula (points; every factor is capped at its maximum):
+//   P(no order in H) = sigmoid(z),  z = intercept + Σ_j w_j·x_j
 //
-//   factor       measure                                                          max points
-//   dropout      1 - P(alive)                                             × 30     30
-//   quiet        P(no order in the next 90 days) = 1 - P(alive)·(1 - ((α+T)/(α+T+h))^(r+x))
-//                (h = 90 days in the model's unit)                         × 20     20
-//   overdue      ratio = days since the last order / usual gap between orders;
-//                clamp((ratio - 1) / 2, 0, 1)                              × 40     40
-//                (usual gap = the customer's own mean gap (first to last order / repeat orders) with
-//                2+ order days; the business's typical gap for one-order customers; no points otherwise)
-//   detractor    worst survey answer in the last 90 days: CSAT 1 or NPS 0-3 = 30;
-//                CSAT 2 or NPS 4-6 = 15                                             30
-//   tickets      5 per open support ticket                                          10
-//   refunds      5 per refund in the last 90 days                                   10
-//   engagement   email opens + clicks in the latest window vs the window before (equal lengths; only
-//                with 3+ interactions before): drop = 1 - recent/previous;
-//                clamp((drop - 0.25) / 0.75, 0, 1)                         × 10     10
+// over the features of risk-features.ts (the BG/NBD quantities, recency against the customer's rhythm,
+// frequency, tenure, survey answers, open tickets, refunds, email engagement), with the weights of a
+// `RiskModel`: learned from the business's own history by a time-split backtest (risk-model.ts), or the
+// documented fallback (`priorRiskModel`). Model score = 100·P, to 0.1 point.
 //
-//   raw = Σ points (at most 150); model score = min(raw, 100), each contribution scaled by 100/raw when
-//   raw > 100, so the contributions always add up to the model score. Contributions are rounded to 0.1
-//   point by largest remainder, so their sum is exactly the (0.1-rounded) score.
+// Contributions (points that add up exactly to the score):
+//   - baseline: 100·sigmoid(z0), z0 = intercept + Σ_j w_j·μ_j, the score of a customer whose every feature
+//     is the mean μ of the customers the weights were learned on (the business's base rate);
+//   - each factor f: its share of the log-odds, c_f = Σ_{j in f} w_j·(x_j - μ_j), so that z = z0 + Σ_f c_f;
+//   - the probability difference 100·(sigmoid(z) - sigmoid(z0)) is distributed in proportion to the c_f,
+//     i.e. points_f = s·c_f with the secant slope s = 100·(sigmoid(z) - sigmoid(z0)) / (z - z0) (the
+//     derivative 100·σ'(z0) when z = z0). A factor that raises the log-odds adds points, one that lowers
+//     them takes points away, and baseline + Σ points_f = 100·sigmoid(z) exactly; rounded to 0.1 point by
+//     largest remainder, they sum to the (0.1-rounded) score.
 //   band: score >= 60 high, >= 30 medium, else low (thresholds configurable).
-//   reasons: the factors worth 3 points or more, largest first, at most 3, as plain sentences.
-//
-// P(alive), P(no order in 90 days) and the expected orders come from the model (customer-forecast.ts),
-// the usual gap from the order rhythm (order-rhythm.ts), the sentences from risk-reasons.ts. The weights
-// make the three archetypes land where a success manager expects (on the CDNOW parameters, 12 orders 30
-// days apart, a typical reorder gap of 45 days): a regular who just ordered ~5 (low), the same regular
-// three gaps overdue ~65 (high, overdue alone gives 40), a one-time buyer long past the business's usual
-// reorder gap ~59 (medium, the model giving them P(alive) = 1 by construction), a fresh one-time buyer
-// ~15 (low); a 1-out-of-5 rating moves a healthy regular to medium.
+//   reasons: the factors adding at least 3 points, largest first, at most 3, as plain sentences
+//   (risk-reasons.ts); a factor whose sentence would not explain a higher risk (fewer orders than usual,
+//   a newer or older customer than usual) is not given as a reason.
 //
 // External scores (`churn_score.reported`, 0-100 with a source) are kept beside the model score; the
 // effective score is chosen by `precedence`: 'model' (default: the external score is only shown),
 // 'external' (the external score when there is one), 'higher' (the larger). `contributions` always
 // explain the model score; when the external score is in force, `source` says so and the first reason
 // names it.
-import { HORIZON_DAYS, type ModelOutputs } from './customer-forecast.ts';
-import { meanOrderGapDays, type OrderRhythm, utcDayNumber } from './order-rhythm.ts';
+import type { ModelOutputs } from './customer-forecast.ts';
+import { sigmoid } from './logistic.ts';
+import {
+  computeRiskFeatures,
+  FEATURE_FACTOR_INDEX,
+  PRIOR_RISK_MODEL,
+  RISK_FACTORS,
+  RISK_FEATURES,
+  type RiskFactor,
+  type RiskFeatureInput,
+  type RiskModel,
+} from './risk-features.ts';
 import { type ReasonSpec, reasonText } from './risk-reasons.ts';
 
+export type { EmailEngagement, OpenTicket, Refund, RiskFactor, RiskModel, SurveyAnswer } from './risk-features.ts';
+export { PRIOR_RISK_MODEL, priorRiskModel, RISK_FACTORS } from './risk-features.ts';
+
 export type RiskBand = 'low' | 'medium' | 'high';
-export type RiskFactor = 'dropout' | 'quiet' | 'overdue' | 'detractor' | 'tickets' | 'refunds' | 'engagement';
-export const RISK_FACTORS: readonly RiskFactor[] = ['dropout', 'quiet', 'overdue', 'detractor', 'tickets', 'refunds', 'engagement'];
-
-/** Maximum points per factor (see the formula above). */
-export const MAX_POINTS: Readonly<Record<RiskFactor, number>> = {
-  dropout: 30,
-  quiet: 20,
-  overdue: 40,
-  detractor: 30,
-  tickets: 10,
-  refunds: 10,
-  engagement: 10,
-};
-
-/** Points of a CSAT 2 or an NPS 4-6 answer (a CSAT 1 or NPS 0-3 gets MAX_POINTS.detractor). */
-export const MILD_DETRACTOR_POINTS = 15;
-
-export interface SurveyAnswer {
-  readonly kind: 'csat' | 'nps';
-  /** CSAT 1-5 or NPS 0-10. */
-  readonly score: number;
-  readonly at: Date;
-}
-
-export interface OpenTicket {
-  readonly openedAt: Date;
-  readonly severity?: string;
-}
-
-export interface Refund {
-  readonly at: Date;
-  readonly amount?: number;
-}
-
-/** Email opens + clicks in the latest `windowDays` (recent) and in the `windowDays` before (previous). */
-export interface EmailEngagement {
-  readonly recent: number;
-  readonly previous: number;
-  readonly windowDays: number;
-}
 
 /** A score reported by the business's own model (`churn_score.reported`). */
 export interface ExternalScore {
@@ -93,23 +56,10 @@ export interface ExternalScore {
   readonly at?: Date;
 }
 
-export interface RiskInput {
-  readonly now: Date;
-  /** Null for a customer without orders. */
-  readonly rhythm: OrderRhythm | null;
-  /** Model outputs (`computeModelOutputs`); null without orders. */
-  readonly model: ModelOutputs | null;
-  /** The business's typical gap between orders (`typicalOrderGapDays`), the rhythm of one-order customers. */
-  readonly typicalGapDays?: number | null;
-  /** Survey answers; only those in the last 90 days count. */
-  readonly surveys?: readonly SurveyAnswer[];
-  /** Currently open support tickets. */
-  readonly openTickets?: readonly OpenTicket[];
-  /** Refunds; only those in the last 90 days count. */
-  readonly refunds?: readonly Refund[];
-  /** Email engagement; absent when the business sends no email or does not track it. */
-  readonly email?: EmailEngagement | null;
+export interface RiskInput extends RiskFeatureInput {
   readonly external?: ExternalScore | null;
+  /** The weights; default the fallback (`PRIOR_RISK_MODEL`). `model` must be computed with its horizon. */
+  readonly riskModel?: RiskModel;
 }
 
 export interface RiskConfig {
@@ -119,7 +69,7 @@ export interface RiskConfig {
   readonly precedence: 'model' | 'external' | 'higher';
   /** How many reasons to give. Default 3. */
   readonly maxReasons: number;
-  /** A factor needs at least this many points to be given as a reason. Default 3. */
+  /** A factor needs to add at least this many points to be given as a reason. Default 3. */
   readonly minReasonPoints: number;
 }
 
@@ -132,9 +82,12 @@ export const DEFAULT_RISK_CONFIG: RiskConfig = {
 
 export interface FactorContribution {
   readonly factor: RiskFactor;
-  /** Points added to the model score (0.1 precision; the contributions sum to `modelScore`). */
+  /** Points of the model score (0.1 precision, negative when the factor lowers the risk); they sum to `modelScore`. */
   readonly points: number;
-  /** The measure behind the points: 1 - P(alive), P(no order), overdue ratio, worst answer, count, drop. */
+  /**
+   * The measure behind the points: the base rate (baseline), 1 - P(alive), P(no order in H), days since
+   * the last order / usual gap, order days, days since the first order, worst answer, count, drop.
+   */
   readonly value: number | null;
 }
 
@@ -144,8 +97,12 @@ export interface RiskScore {
   readonly band: RiskBand;
   /** Whose score is in force. */
   readonly source: 'model' | 'external';
+  /** 100 × P(no order in the next `horizonDays`), to 0.1. */
   readonly modelScore: number;
   readonly modelBand: RiskBand;
+  /** P(no order in the next `horizonDays`), unrounded. */
+  readonly probabilityNoOrder: number;
+  readonly horizonDays: number;
   /** One per factor, in RISK_FACTORS order; they sum to modelScore. */
   readonly contributions: FactorContribution[];
   /** The top reasons, most important first. */
@@ -160,10 +117,6 @@ export function bandOf(score: number, thresholds: RiskConfig['thresholds'] = DEF
   return 'low';
 }
 
-function clamp01(v: number): number {
-  return Math.min(Math.max(v, 0), 1);
-}
-
 function validateConfig(config: RiskConfig): void {
   const { medium, high } = config.thresholds;
   if (!(Number.isFinite(medium) && Number.isFinite(high) && medium >= 0 && medium <= high && high <= 100)) {
@@ -174,129 +127,9 @@ function validateConfig(config: RiskConfig): void {
   }
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// The factors, one function each
-// ---------------------------------------------------------------------------------------------------------
-
-/** One factor before the cap and the rounding. */
-interface FactorScore {
-  readonly points: number;
-  /** The measure behind the points (`FactorContribution.value`). */
-  readonly value: number | null;
-  /** What its reason sentence needs; null when there is nothing to say. */
-  readonly reason: ReasonSpec | null;
-}
-
-const NOTHING: FactorScore = { points: 0, value: null, reason: null };
-
-/** The UTC days a signal counts on: today and the 90 days before. */
-interface Window {
-  readonly today: number;
-  readonly lookbackStart: number;
-}
-
-function dropoutFactor(model: ModelOutputs | null): FactorScore {
-  if (!model) return NOTHING;
-  const dropout = clamp01(1 - model.pAlive);
-  return { points: MAX_POINTS.dropout * dropout, value: dropout, reason: { kind: 'dropout', pAlive: model.pAlive } };
-}
-
-function quietFactor(model: ModelOutputs | null): FactorScore {
-  if (!model) return NOTHING;
-  const quiet = clamp01(1 - model.pOrder90);
-  return {
-    points: MAX_POINTS.quiet * quiet,
-    value: quiet,
-    reason: { kind: 'quiet', expected: model.expectedOrders90, pOrder: model.pOrder90 },
-  };
-}
-
-/** Overdue against their own rhythm (or the business's, for a single order). */
-function overdueFactor(rhythm: OrderRhythm | null, typicalGapDays: number | null): FactorScore {
-  if (!rhythm) return NOTHING;
-  const ownGap = meanOrderGapDays(rhythm);
-  const own = ownGap !== null && ownGap > 0;
-  const gap = own ? ownGap : rhythm.orderDays === 1 ? typicalGapDays : null;
-  if (!(gap !== null && gap > 0)) return NOTHING;
-  const ratio = rhythm.daysSinceLastOrder / Math.max(gap, 1);
-  return {
-    points: MAX_POINTS.overdue * clamp01((ratio - 1) / 2),
-    value: ratio,
-    reason: { kind: 'overdue', since: Math.round(rhythm.daysSinceLastOrder), gap, own },
-  };
-}
-
-function detractorPoints(answer: SurveyAnswer): number {
-  if (answer.kind === 'csat') return answer.score <= 1 ? MAX_POINTS.detractor : answer.score <= 2 ? MILD_DETRACTOR_POINTS : 0;
-  return answer.score <= 3 ? MAX_POINTS.detractor : answer.score <= 6 ? MILD_DETRACTOR_POINTS : 0;
-}
-
-/** Detractor answers in the last 90 days: the worst one counts (the latest among equals). */
-function detractorFactor(surveys: readonly SurveyAnswer[] | undefined, { today, lookbackStart }: Window): FactorScore {
-  if (!surveys || surveys.length === 0) return NOTHING;
-  let worst: SurveyAnswer | null = null;
-  let worstPoints = 0;
-  for (const answer of surveys) {
-    const day = utcDayNumber(answer.at);
-    if (day > today || day < lookbackStart) continue;
-    const p = detractorPoints(answer);
-    if (p > 0 && (p > worstPoints || (p === worstPoints && worst !== null && answer.at > worst.at))) {
-      worst = answer;
-      worstPoints = p;
-    }
-  }
-  if (worst === null) return NOTHING;
-  let latest = true; // is it their latest answer of this kind (up to now)?
-  for (const answer of surveys) {
-    if (answer.kind === worst.kind && answer.at > worst.at && utcDayNumber(answer.at) <= today) latest = false;
-  }
-  return {
-    points: worstPoints,
-    value: worst.score,
-    reason: { kind: 'detractor', survey: worst.kind, score: worst.score, latest, ago: today - utcDayNumber(worst.at) },
-  };
-}
-
-function ticketsFactor(tickets: readonly OpenTicket[] | undefined, { today }: Window): FactorScore {
-  if (!tickets || tickets.length === 0) return { ...NOTHING, value: 0 };
-  let oldest = today;
-  for (const ticket of tickets) oldest = Math.min(oldest, utcDayNumber(ticket.openedAt));
-  return {
-    points: Math.min(MAX_POINTS.tickets, 5 * tickets.length),
-    value: tickets.length,
-    reason: { kind: 'tickets', count: tickets.length, oldestAge: today - oldest },
-  };
-}
-
-/** Refunds in the last 90 days. */
-function refundsFactor(refunds: readonly Refund[] | undefined, { today, lookbackStart }: Window): FactorScore {
-  let count = 0;
-  for (const refund of refunds ?? []) {
-    const day = utcDayNumber(refund.at);
-    if (day >= lookbackStart && day <= today) count++;
-  }
-  if (count === 0) return { ...NOTHING, value: 0 };
-  return { points: Math.min(MAX_POINTS.refunds, 5 * count), value: count, reason: { kind: 'refunds', count } };
-}
-
-function engagementFactor(email: EmailEngagement | null | undefined): FactorScore {
-  if (!(email && email.previous >= 3 && email.recent >= 0 && email.windowDays > 0)) return NOTHING;
-  const drop = clamp01(1 - email.recent / email.previous);
-  return {
-    points: MAX_POINTS.engagement * clamp01((drop - 0.25) / 0.75),
-    value: drop,
-    reason: { kind: 'engagement', drop, recent: email.recent, previous: email.previous, windowDays: email.windowDays },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The score
-// ---------------------------------------------------------------------------------------------------------
-
 /**
- * Largest-remainder rounding to tenths: the results sum to round(10 · Σ points) tenths exactly. On an
- * array in RISK_FACTORS order: this runs for every customer of a nightly run, and indexed arrays are
- * several times faster here than a record looked up by a variable key.
+ * Largest-remainder rounding to tenths: the results sum to round(10 · Σ points) tenths exactly (negative
+ * points included: a floor is at most one tenth below its value).
  */
 function roundToTenths(points: readonly number[]): number[] {
   let total = 0;
@@ -325,35 +158,49 @@ function roundToTenths(points: readonly number[]): number[] {
   return floors;
 }
 
-/** The risk score of one customer; see the formula at the top of this file. */
+/** Does the sentence of this reason explain a higher risk, given where the customer stands against the mean? */
+function sentenceAgrees(spec: ReasonSpec, deviation: number): boolean {
+  if (spec.kind === 'frequency') return deviation < 0; // "only N orders": fewer than the business's customers
+  return true;
+}
+
+/** The risk score of one customer; see the top of this file. */
 export function scoreChurnRisk(input: RiskInput, config: Partial<RiskConfig> = {}): RiskScore {
   const cfg: RiskConfig = config === DEFAULT_RISK_CONFIG ? DEFAULT_RISK_CONFIG : { ...DEFAULT_RISK_CONFIG, ...config };
   validateConfig(cfg);
-  const today = utcDayNumber(input.now);
-  const window: Window = { today, lookbackStart: today - HORIZON_DAYS };
-  const factors: Record<RiskFactor, FactorScore> = {
-    dropout: dropoutFactor(input.model),
-    quiet: quietFactor(input.model),
-    overdue: overdueFactor(input.rhythm, input.typicalGapDays ?? null),
-    detractor: detractorFactor(input.surveys, window),
-    tickets: ticketsFactor(input.openTickets, window),
-    refunds: refundsFactor(input.refunds, window),
-    engagement: engagementFactor(input.email),
-  };
+  const risk = input.riskModel ?? PRIOR_RISK_MODEL;
+  const features = computeRiskFeatures(input);
 
-  // Sum, cap at 100 by scaling every contribution, round to tenths keeping the sum exact.
-  const scored = RISK_FACTORS.map((factor) => factors[factor]);
-  let rawTotal = 0;
-  for (const factor of scored) rawTotal += factor.points;
-  const scale = rawTotal > 100 ? 100 / rawTotal : 1;
-  const roundedPoints = roundToTenths(scored.map((factor) => factor.points * scale));
+  // Log-odds relative to the baseline, per factor.
+  const logOdds = new Array<number>(RISK_FACTORS.length).fill(0);
+  let z0 = risk.intercept;
+  let z = risk.intercept;
+  for (let j = 0; j < RISK_FEATURES.length; j++) {
+    const name = (RISK_FEATURES[j] as (typeof RISK_FEATURES)[number]).name;
+    const weight = risk.weights[name] ?? 0;
+    const mean = risk.means[name] ?? 0;
+    const raw = features.values[j] as number;
+    const value = Number.isNaN(raw) ? mean : raw;
+    z0 += weight * mean;
+    z += weight * value;
+    const f = FEATURE_FACTOR_INDEX[j] as number;
+    logOdds[f] = (logOdds[f] as number) + weight * (value - mean);
+  }
+  const p0 = sigmoid(z0);
+  const p = sigmoid(z);
+  const slope = Math.abs(z - z0) > 1e-9 ? (100 * (p - p0)) / (z - z0) : 100 * p0 * (1 - p0);
+  const rawPoints = logOdds.map((c, f) => (f === 0 ? 100 * p0 : slope * c));
+  // The baseline's points and the factors' add up to 100·p up to rounding error; the rounding to tenths
+  // is on their exact sum, 100·p.
+  rawPoints[0] = 100 * p - rawPoints.slice(1).reduce((sum, v) => sum + v, 0);
+  const roundedPoints = roundToTenths(rawPoints);
   let tenths = 0;
   for (const points of roundedPoints) tenths += Math.round(points * 10);
   const modelScore = tenths / 10;
   const contributions: FactorContribution[] = RISK_FACTORS.map((factor, i) => ({
     factor,
     points: roundedPoints[i] as number,
-    value: scored[i]?.value ?? null,
+    value: i === 0 ? p0 : (features.measures[i] ?? null),
   }));
 
   const external = input.external ?? null;
@@ -363,14 +210,26 @@ export function scoreChurnRisk(input: RiskInput, config: Partial<RiskConfig> = {
   const useExternal = external !== null && (cfg.precedence === 'external' || (cfg.precedence === 'higher' && external.score > modelScore));
   const score = useExternal && external ? external.score : modelScore;
 
-  // The top reasons: factors with at least minReasonPoints, by points (factor order among equals: the sort is stable).
+  // The top reasons: factors adding at least minReasonPoints, by points (factor order among equals: the sort is stable).
   const reasons: string[] = [];
   if (useExternal && external) reasons.push(`Scored ${Math.round(external.score)} out of 100 by ${external.source}`);
-  const candidates = contributions.filter((contribution, i) => scored[i]?.reason && contribution.points >= cfg.minReasonPoints);
-  candidates.sort((p, q) => q.points - p.points);
+  const candidates: { index: number; points: number; spec: ReasonSpec }[] = [];
+  for (let i = 1; i < RISK_FACTORS.length; i++) {
+    let spec = features.reasons[i] ?? null;
+    const points = roundedPoints[i] as number;
+    if (spec === null || points < cfg.minReasonPoints) continue;
+    if (spec.kind === 'tenure' || spec.kind === 'frequency') {
+      const j = RISK_FEATURES.findIndex((feature) => feature.name === (spec?.kind === 'tenure' ? 'tenureLog' : 'frequencyLog'));
+      const deviation = (features.values[j] as number) - (risk.means[(RISK_FEATURES[j] as (typeof RISK_FEATURES)[number]).name] ?? 0);
+      if (spec.kind === 'tenure') spec = { ...spec, newer: deviation < 0 };
+      if (!sentenceAgrees(spec, deviation)) continue;
+    }
+    candidates.push({ index: i, points, spec });
+  }
+  candidates.sort((a, b) => b.points - a.points);
   for (const candidate of candidates) {
     if (reasons.length >= cfg.maxReasons) break;
-    reasons.push(reasonText(factors[candidate.factor].reason as ReasonSpec));
+    reasons.push(reasonText(candidate.spec));
   }
 
   return {
@@ -379,6 +238,8 @@ export function scoreChurnRisk(input: RiskInput, config: Partial<RiskConfig> = {
     source: useExternal ? 'external' : 'model',
     modelScore,
     modelBand: bandOf(modelScore, cfg.thresholds),
+    probabilityNoOrder: p,
+    horizonDays: risk.horizonDays,
     contributions,
     reasons,
     model: input.model,
