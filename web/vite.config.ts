@@ -17,5 +17,9 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 1500,
   },
-  server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
+  // `npx vite --config web/vite.config.ts` while `npm start` runs: the app with hot reload, the API behind it.
+  server: {
+    fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] },
+    proxy: { '/v1': `http://127.0.0.1:${process.env.PORT ?? '3000'}` },
+  },
 });
