@@ -11,14 +11,21 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/** `holdoutPercent` in [0, 100]: the share of customers enrolled as control. */
-export function assignGroup(journeyKey: string, customerId: string, holdoutPercent: number): 'treatment' | 'control' {
-  if (holdoutPercent <= 0) return 'treatment';
+/**
+ * A stable point in [0, 1) for the parts of a key: the same parts give the same point in every process,
+ * and keys that differ anywhere spread across the whole range.
+ */
+export function stableBucket(...parts: string[]): number {
   // Mix the hash once more so that keys differing only at the end spread across the whole range.
-  let h = fnv1a(`${journeyKey}\u0000${customerId}`);
+  let h = fnv1a(parts.join('\u0000'));
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b) >>> 0;
   h ^= h >>> 13;
-  const bucket = (h >>> 0) / 2 ** 32;
-  return bucket * 100 < holdoutPercent ? 'control' : 'treatment';
+  return (h >>> 0) / 2 ** 32;
+}
+
+/** `holdoutPercent` in [0, 100]: the share of customers enrolled as control. */
+export function assignGroup(journeyKey: string, customerId: string, holdoutPercent: number): 'treatment' | 'control' {
+  if (holdoutPercent <= 0) return 'treatment';
+  return stableBucket(journeyKey, customerId) * 100 < holdoutPercent ? 'control' : 'treatment';
 }
