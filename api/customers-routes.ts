@@ -50,7 +50,10 @@ const listRowSchema = z.object({
   score: z.number().nullable(),
   band: z.enum(bands).nullable(),
   score30DaysAgo: z.number().nullable(),
-  topReason: z.string().nullable(),
+  trend: z
+    .array(z.object({ at: z.string(), score: z.number() }))
+    .describe('the scores of the last 30 days, oldest first (a point where the score changed), for a sparkline'),
+  topReason: z.string().nullable().describe('the first of the reasons, in words'),
   value: z.number(),
   riskValue: z.number(),
   lastOrderAt: z.string().nullable(),

@@ -31,6 +31,7 @@ import { journeysRoutes } from './journeys-routes.ts';
 import { messagesRoutes } from './messages-routes.ts';
 import { publicRoutes } from './public-routes.ts';
 import { DEFAULT_SIGN_INS_PER_MINUTE, sessionRoutes } from './session-routes.ts';
+import { staffRoutes } from './staff-routes.ts';
 import { templatesRoutes } from './templates-routes.ts';
 import { registerWebApp } from './web-app.ts';
 
@@ -203,6 +204,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
       await v1.register(alertsRoutes({ db: deps.db }));
       await v1.register(customersRoutes({ db: deps.db }));
       await v1.register(messagesRoutes({ db: deps.db }));
+      await v1.register(staffRoutes({ db: deps.db }));
     },
     { prefix: '/v1' },
   );

@@ -98,6 +98,19 @@ export async function setOwner(deps: AccountActionDeps, actor: Actor, customerRe
   });
 }
 
+/**
+ * The active staff users by name, for choosing an account's or an alert's owner: `assignable` when the
+ * role may own them (setOwner and assignAlert refuse a marketer or a disabled user).
+ */
+export async function listActiveStaff(db: Database) {
+  const users = await db.staffUser.findMany({
+    where: { disabledAt: null },
+    orderBy: [{ name: 'asc' }, { id: 'asc' }],
+    select: { id: true, name: true, role: true },
+  });
+  return users.map((user) => ({ ...user, assignable: user.role !== 'marketer' }));
+}
+
 export type ContactChannel = 'call' | 'email' | 'meeting' | 'chat' | 'other';
 
 /**

@@ -11,6 +11,8 @@
 //   3. `key IS NULL ORDER BY id`          (last_order only: customers who never ordered come last)
 // Raw SQL because the ranges are built from the sort and the filters; the columns of a row (the score 30
 // days ago, the top reason, the owner, open alerts) are read for the page's rows only, by lateral joins.
+// The 30-day trend of the page's rows (their sparklines) is one more query over the page's ids, each read
+// from the history's (customerId, computedAt) index.
 import { createHash } from 'node:crypto';
 import type { RiskBand } from '../core/churn/risk-score.ts';
 import { type Database, poolOf } from '../runtime/database.ts';
@@ -24,6 +26,10 @@ const sortColumn: Record<CustomerSort, string> = {
   value: '"value"',
   last_order: '"lastOrderAt"',
 };
+
+/** The trend of a row covers this many days back from `now`, at most TREND_POINTS scores (the latest). */
+export const TREND_DAYS = 30;
+export const TREND_POINTS = 60;
 
 /** Up to this many customers with open alerts, `hasOpenAlerts=true` looks them up by id (see listCustomers). */
 export const OPEN_ALERT_IDS = 5_000;
@@ -53,6 +59,8 @@ export type CustomerListRow = {
   score: number | null;
   band: RiskBand | null;
   score30DaysAgo: number | null;
+  /** The scores of the last TREND_DAYS days, oldest first (a history row is written when the score changes). */
+  trend: { at: string; score: number }[];
   topReason: string | null;
   value: number;
   riskValue: number;
@@ -180,7 +188,7 @@ export async function listCustomers(db: Database, query: CustomerListQuery): Pro
     else if (query.hasOpenAlerts !== undefined) {
       filters.push(`${query.hasOpenAlerts ? '' : 'NOT '}EXISTS (SELECT 1 FROM "Alert" a WHERE a."customerId" = c."id" AND ${open})`);
     }
-    const monthAgo = p.add(new Date(query.now.getTime() - 30 * 86_400_000).toISOString());
+    const monthAgo = p.add(new Date(query.now.getTime() - TREND_DAYS * 86_400_000).toISOString());
     const text = `
       SELECT c."id", c."externalId", c."name", c."email", c."riskScore", c."riskBand", c."value", c."riskValue", c."lastOrderAt",
              h.score AS "score30", s.reasons->>0 AS "topReason", u."id" AS "ownerId", u."name" AS "ownerName",
@@ -198,6 +206,11 @@ export async function listCustomers(db: Database, query: CustomerListQuery): Pro
   }
 
   const page = rows.slice(0, query.limit);
+  const trends = await loadTrends(
+    db,
+    page.map((row) => row.id),
+    query.now,
+  );
   const last = page[page.length - 1];
   const nextCursor =
     rows.length > query.limit && last ? encodeCursor({ sort: query.sort, key: sortKeyOf(last, query.sort), id: last.id }) : null;
@@ -209,6 +222,7 @@ export async function listCustomers(db: Database, query: CustomerListQuery): Pro
       score: row.riskBand === null ? null : row.riskScore,
       band: row.riskBand,
       score30DaysAgo: row.score30,
+      trend: trends.get(row.id) ?? [],
       topReason: row.topReason,
       value: row.value,
       // Shown to the cent; the cursor keeps the exact key.
@@ -219,6 +233,36 @@ export async function listCustomers(db: Database, query: CustomerListQuery): Pro
     })),
     nextCursor,
   };
+}
+
+/**
+ * Each customer's scores of the last TREND_DAYS days, oldest first: one query for the page, a bounded
+ * index range per customer (the latest TREND_POINTS, should scoring after each order make many).
+ */
+export async function loadTrends(
+  db: Database,
+  customerRowIds: readonly string[],
+  now: Date,
+): Promise<Map<string, { at: string; score: number }[]>> {
+  const trends = new Map<string, { at: string; score: number }[]>();
+  if (customerRowIds.length === 0) return trends;
+  const result = await poolOf(db).query<{ customerId: string; computedAt: Date; score: number }>({
+    name: 'customer-list-trends',
+    text: `SELECT ids."customerId", h."computedAt", h."score"
+           FROM unnest($1::text[]) AS ids("customerId")
+           CROSS JOIN LATERAL (SELECT h."computedAt", h."score" FROM "ChurnScoreHistory" h
+                               WHERE h."customerId" = ids."customerId" AND h."computedAt" > $2::timestamptz
+                                 AND h."computedAt" <= $3::timestamptz
+                               ORDER BY h."computedAt" DESC LIMIT $4) h
+           ORDER BY ids."customerId", h."computedAt"`,
+    values: [customerRowIds, new Date(now.getTime() - TREND_DAYS * 86_400_000).toISOString(), now.toISOString(), TREND_POINTS],
+  });
+  for (const row of result.rows) {
+    const trend = trends.get(row.customerId) ?? [];
+    if (trend.length === 0) trends.set(row.customerId, trend);
+    trend.push({ at: row.computedAt.toISOString(), score: row.score });
+  }
+  return trends;
 }
 
 function sortKeyOf(row: Row, sort: CustomerSort): number | string | null {

@@ -33,6 +33,7 @@ export const actions = {
   'templates.write': { scope: 'write', roles: ['admin', 'marketer'] },
   'churn.read': { scope: 'read', roles: ['admin', 'marketer', 'success_manager'] },
   'churn.recompute': { scope: 'write', roles: ['admin', 'marketer', 'success_manager'] },
+  'staff.read': { scope: 'read', roles: ['admin', 'marketer', 'success_manager'] },
   'staff.manage': { scope: 'admin', roles: ['admin'] },
 } as const satisfies Record<string, { scope: Scope; roles: readonly StaffRole[] }>;
 export type Action = keyof typeof actions;

@@ -219,6 +219,27 @@ describe('GET /v1/customers, /v1/customers/:id, /timeline, /v1/messages/:id', ()
     expect(body.customers.find((c) => c.id === 'cust-9')).toMatchObject({ score: null, band: null, topReason: null });
   });
 
+  it("gives each row its last 30 days of scores, oldest first, for the list's sparkline", async () => {
+    await database.db.churnScoreHistory.createMany({
+      data: [
+        { customerId: 'row002', score: 8, band: 'low', computedAt: ago(31) },
+        { customerId: 'row002', score: 20, band: 'low', computedAt: ago(29) },
+        { customerId: 'row002', score: 35, band: 'medium', computedAt: ago(12) },
+        { customerId: 'row002', score: 12, band: 'low', computedAt: ago(1) },
+      ],
+    });
+    const body = await list('/v1/customers?limit=200');
+    const row = (id: string) => body.customers.find((c) => c.id === id) as { trend: { at: string; score: number }[] };
+    expect(row('cust-2').trend).toEqual([
+      { at: ago(29).toISOString(), score: 20 },
+      { at: ago(12).toISOString(), score: 35 },
+      { at: ago(1).toISOString(), score: 12 },
+    ]);
+    // Two months ago and forty days ago are before the window; the score of two days ago is in it.
+    expect(row('cust-0').trend).toEqual([{ at: ago(2).toISOString(), score: 72.5 }]);
+    expect(row('cust-9').trend).toEqual([]);
+  });
+
   it('pages every sort by keyset: each customer once, in order, ties and customers without orders included', async () => {
     expect(await allPages('/v1/customers')).toEqual(expected((s) => s.riskValue));
     expect(await allPages('/v1/customers?sort=risk_value')).toEqual(expected((s) => s.riskValue));
