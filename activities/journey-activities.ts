@@ -7,6 +7,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { JourneyDefinition } from '../core/journey/definition.ts';
 import { asChurnBand } from '../core/journey/definition.ts';
 import type { CustomerFacts, Outcome, SendOutcome, StepLogEntry } from '../core/journey/interpreter.ts';
+import type { Brand } from '../core/messaging/brand.ts';
+import { choiceSkipReason, messageKind } from '../core/messaging/preferences.ts';
 import { listUnsubscribeHeaders } from '../core/messaging/unsubscribe-links.ts';
 import { decideSend, defaultPolicies, type SendPolicies } from '../core/policy/send-policy.ts';
 import { StoredDefinitionError, storedDefinition } from '../journey-store/journey-versions.ts';
@@ -29,6 +31,10 @@ export type ActivityConfig = {
   defaultLocale: string;
   businessName: string;
   businessAddress: string;
+  /** The business's look in every email (BRAND_LOGO_URL, BRAND_ACCENT, BRAND_FOOTER). */
+  brand?: Brand;
+  /** UNSUBSCRIBE_MAILTO: an inbound address someone reads; unset, List-Unsubscribe has the https target only. */
+  unsubscribeMailto?: string | undefined;
 };
 
 export type ActivityDeps = {
@@ -87,16 +93,18 @@ const finalOutcome: Record<string, SendResult['outcome'] | undefined> = {
 };
 
 export function createJourneyActivities({ db, transport, templates, config }: ActivityDeps) {
-  /** Consent and suppression, checked just before the provider call: never sent, and why. */
+  /** Suppression and the customer's choices (core/messaging/preferences.ts), checked before the provider call: never sent, and why. */
   async function reasonNotToSend(
     customer: { email: string | null; consent: unknown },
     category: 'marketing' | 'transactional',
+    survey: 'csat' | 'nps' | null,
   ): Promise<string | null> {
     if (!customer.email) return 'no_email_address';
-    const suppression = await db.suppression.findFirst({ where: { email: customer.email.toLowerCase() } });
-    if (suppression) return suppression.reason;
-    if (category === 'marketing' && (customer.consent as Record<string, unknown>)?.marketing !== true) return 'no_marketing_consent';
-    return null;
+    const suppressions = await db.suppression.findMany({ where: { email: customer.email.toLowerCase() }, select: { reason: true } });
+    // A bounce or a complaint stops every email; unsubscribing from everything stops all but service messages.
+    const undeliverable = suppressions.find((suppression) => suppression.reason !== 'unsubscribed');
+    if (undeliverable) return undeliverable.reason;
+    return choiceSkipReason(messageKind({ category, surveyKind: survey }), customer.consent, suppressions.length > 0);
   }
 
   return {
@@ -180,7 +188,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
         const policies = { ...(config.policies ?? defaultPolicies) };
         if (definition.policies?.quietHours !== undefined) policies.quietHours = definition.policies.quietHours;
 
-        const skipReason = await reasonNotToSend(customer, category);
+        const skipReason = await reasonNotToSend(customer, category, input.survey);
         const order = enrollment.entityKey.startsWith('order:')
           ? await db.order.findUnique({ where: { externalId: enrollment.entityKey.slice('order:'.length) } })
           : null;
@@ -199,6 +207,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
                 timezone,
                 category,
                 survey: input.survey ? { kind: input.survey, messageId } : null,
+                issuedAt: input.at,
               }),
             );
         // Policy check and the message row in one transaction, serialised per customer: two journeys

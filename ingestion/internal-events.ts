@@ -1,5 +1,5 @@
 // Events the engine itself produces (a survey answer, a churn band change, inactivity, a success
-// manager's contact): stored in the same table as customer events, idempotent by id, and routed to
+// manager's contact, a review link's click, a review written on the built-in page): stored in the same table as customer events, idempotent by id, and routed to
 // journeys the same way.
 import type { RouteEvents } from '../core/routing/ports.ts';
 import type { Database, Prisma } from '../runtime/database.ts';
@@ -7,7 +7,14 @@ import type { Logger } from '../runtime/logger.ts';
 
 export type InternalEvent = {
   id: string;
-  type: 'survey.answered' | 'churn_band.changed' | 'customer.inactive' | 'customer.unsubscribed' | 'account.contacted';
+  type:
+    | 'survey.answered'
+    | 'churn_band.changed'
+    | 'customer.inactive'
+    | 'customer.unsubscribed'
+    | 'account.contacted'
+    | 'review.clicked'
+    | 'review.submitted';
   customerRowId: string;
   occurredAt: Date;
   properties: Record<string, unknown>;

@@ -2,13 +2,17 @@
 // preview endpoint and for the publish-time template checks, so a preview shows exactly what the
 // customer would get and a check sees exactly what a send will give.
 
-import type { RenderContext } from '../core/messaging/render.ts';
+import { type Brand, brandRenderData } from '../core/messaging/brand.ts';
+import { messageKind } from '../core/messaging/preferences.ts';
+import { type RenderContext, signedLinksKey } from '../core/messaging/render.ts';
+import { reviewLinkSigner } from '../core/messaging/review-links.ts';
 import type { TemplateUse } from '../core/messaging/template-variables.ts';
 import { signToken } from '../core/messaging/tokens.ts';
+import { unsubscribeToken } from '../core/messaging/unsubscribe-links.ts';
 import type { Database } from '../runtime/database.ts';
 import type { TemplateMeta } from './template-store.ts';
 
-export type RenderSettings = { secret: string; publicUrl: string; businessName: string; businessAddress: string };
+export type RenderSettings = { secret: string; publicUrl: string; businessName: string; businessAddress: string; brand?: Brand };
 
 export type RenderSubject = {
   customer: { id: string; name: string | null; email: string | null; attributes: unknown };
@@ -18,9 +22,13 @@ export type RenderSubject = {
   timezone: string;
   category: 'marketing' | 'transactional';
   survey: { kind: 'csat' | 'nps'; messageId: string } | null;
+  /** The email's time (the workflow's clock at a send): review links expire a while after it. */
+  issuedAt?: number;
+  /** A template preview: its links open pages that show what the customer would see and record nothing. */
+  preview?: boolean;
 };
 
-export function surveyLinks(settings: RenderSettings, kind: 'csat' | 'nps', messageId: string) {
+export function surveyLinks(settings: RenderSettings, kind: 'csat' | 'nps', messageId: string, preview?: { locale: string }) {
   const scores = kind === 'csat' ? [1, 2, 3, 4, 5] : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   return {
     kind,
@@ -28,26 +36,46 @@ export function surveyLinks(settings: RenderSettings, kind: 'csat' | 'nps', mess
     options: scores.map((score) => ({
       score,
       label: String(score),
-      url: `${settings.publicUrl}/s/${signToken(settings.secret, 'survey', { m: messageId, s: score })}`,
+      url: `${settings.publicUrl}/s/${signToken(settings.secret, 'survey', { m: messageId, s: score, ...(preview ? { p: 1, l: preview.locale, k: kind } : {}) })}`,
     })),
   };
 }
 
 export function renderData(settings: RenderSettings, subject: RenderSubject): RenderContext {
   const { customer, order } = subject;
+  const preview = subject.preview ? { locale: subject.locale } : undefined;
+  // The kind of email decides what its unsubscribe link offers first, and whether the layout shows it.
+  const kind = messageKind({ category: subject.category, surveyKind: subject.survey?.kind ?? null });
+  const links = reviewLinkSigner({
+    secret: settings.secret,
+    publicUrl: settings.publicUrl,
+    customerId: customer.id,
+    issuedAt: subject.issuedAt ?? Date.now(),
+    ...(preview ? { preview: true, locale: preview.locale } : {}),
+  });
+  const orderData = order
+    ? { id: order.externalId, total: Number(order.total), currency: order.currency, items: order.items, placedAt: order.placedAt }
+    : null;
+  const reviewUrl = links.review(orderData, undefined, undefined);
   return {
     locale: subject.locale,
     timezone: subject.timezone,
     category: subject.category,
     customer: { name: customer.name ?? '', email: customer.email ?? '', attributes: customer.attributes },
-    order: order
-      ? { id: order.externalId, total: Number(order.total), currency: order.currency, items: order.items, placedAt: order.placedAt }
-      : null,
+    order: orderData,
     // No owner: an empty name, and each template words that in its own language.
     owner: { name: subject.ownerName ?? '' },
-    business: { name: settings.businessName, address: settings.businessAddress, reviewUrl: `${settings.publicUrl}/review` },
-    links: { unsubscribe: `${settings.publicUrl}/u/${signToken(settings.secret, 'unsubscribe', { c: customer.id })}` },
-    ...(subject.survey ? { survey: surveyLinks(settings, subject.survey.kind, subject.survey.messageId) } : {}),
+    // reviewUrl: the order's signed review link (templates written before {{reviewLink}} keep working).
+    business: { name: settings.businessName, address: settings.businessAddress, reviewUrl },
+    brand: brandRenderData(settings.brand),
+    // Marketing and check-ins carry an unsubscribe link; service messages (an apology) do not need one.
+    unsubscribable: kind !== 'service',
+    links: {
+      unsubscribe: `${settings.publicUrl}/u/${unsubscribeToken(settings.secret, customer.id, kind === 'checkins' ? 'checkins' : 'marketing', preview)}`,
+      review: reviewUrl,
+    },
+    ...(subject.survey ? { survey: surveyLinks(settings, subject.survey.kind, subject.survey.messageId, preview) } : {}),
+    [signedLinksKey]: links,
   };
 }
 
@@ -101,6 +129,7 @@ function sampleSubject(use: TemplateUse, category: RenderSubject['category']): R
     timezone: use.timezone ?? 'UTC',
     category,
     survey: use.survey ? { kind: use.survey, messageId: 'sample-message' } : null,
+    issuedAt: Date.parse('2026-01-10T10:00:00.000Z'),
   };
 }
 
@@ -133,7 +162,8 @@ export function sampleRenderData(meta: Pick<TemplateMeta, 'category' | 'sample'>
   const sample: Record<string, unknown> = meta.sample ?? {};
   const data: RenderContext = { ...engine };
   for (const [key, value] of Object.entries(engine)) {
-    if (key !== 'survey' && isRecord(value)) data[key] = overlay(value, sample[key]);
+    // The brand is the business's configuration, never a template's sample.
+    if (key !== 'survey' && key !== 'brand' && isRecord(value)) data[key] = overlay(value, sample[key]);
   }
   const survey = engine['survey'];
   if (isRecord(survey)) {

@@ -10,7 +10,7 @@
 //    variable the data does not have;
 // 2. when that finds nothing, a real render through the template store (strict, known helpers only),
 //    which catches the rest: a helper that throws on the sample, for one.
-// A marketing email must also show its unsubscribe link.
+// A marketing email, and a check-in with a survey, must also show its unsubscribe link.
 import Handlebars from 'handlebars';
 import type { JourneyDefinition } from '../core/journey/definition.ts';
 import { checkTemplateVariables, type TemplateUse } from '../core/messaging/template-variables.ts';
@@ -81,13 +81,14 @@ async function validateVariant(
   } catch (error) {
     return [`${label}: ${(error as Error).message.split('\n')[0]}`];
   }
-  if (data['category'] === 'marketing') {
+  if (data['unsubscribable'] === true) {
+    const kind = data['category'] === 'marketing' ? 'a marketing email' : 'a check-in with a survey';
     const link = String((data['links'] as { unsubscribe: string }).unsubscribe);
     if (!rendered.html.includes(Handlebars.Utils.escapeExpression(link))) {
-      problems.push(`${files.html}: a marketing email must show the unsubscribe link ({{links.unsubscribe}})`);
+      problems.push(`${files.html}: ${kind} must show the unsubscribe link ({{links.unsubscribe}})`);
     }
     if (!rendered.text.includes(link)) {
-      problems.push(`${files.text}: a marketing email must show the unsubscribe link ({{links.unsubscribe}})`);
+      problems.push(`${files.text}: ${kind} must show the unsubscribe link ({{links.unsubscribe}})`);
     }
   }
   return problems;

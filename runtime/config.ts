@@ -16,6 +16,18 @@ const optionalUrl = (protocols: string[]) =>
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** An absolute https URL with a host and no credentials (what may be put in an email or a customer's page). */
+const isSafeHttpsUrl = (value: string) => {
+  if (/\s/.test(value) || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' && url.hostname !== '' && url.username === '' && url.password === '';
+};
+
+/** A review URL template names only {order} and {item}, and is a safe https URL once they are filled in. */
+const isReviewUrlTemplate = (value: string) =>
+  [...value.matchAll(/\{(\w+)\}/g)].every((match) => match[1] === 'order' || match[1] === 'item') &&
+  isSafeHttpsUrl(value.replace(/\{order\}/g, 'order-1').replace(/\{item\}/g, 'item-1'));
+
 const envSchema = z.object({
   DATABASE_URL: optionalUrl(['postgresql:', 'postgres:']),
   TEMPORAL_ADDRESS: optionalString.refine((value) => value === undefined || /^[^\s:]+:\d+$/.test(value), {
@@ -82,6 +94,22 @@ const envSchema = z.object({
       message: 'must be a positive ISO-8601 duration such as PT24H or P2D',
     }),
   ALERT_WEBHOOK_URL: optionalUrl(['http:', 'https:']),
+  REVIEW_URL_TEMPLATE: optionalString.refine((value) => value === undefined || isReviewUrlTemplate(value), {
+    message: 'must be an https URL that may name {order} and {item}, e.g. https://reviews.example.com/shop/{order}?item={item}',
+  }),
+  UNSUBSCRIBE_MAILTO: optionalString.refine((value) => value === undefined || /^[^\s@<>?,;:"]+@[a-z0-9.-]+\.[a-z]{2,}$/i.test(value), {
+    message: 'must be an email address such as unsubscribe@shop.example',
+  }),
+  BRAND_LOGO_URL: optionalString.refine((value) => value === undefined || isSafeHttpsUrl(value), {
+    message: 'must be an https URL such as https://shop.example/logo.png',
+  }),
+  BRAND_ACCENT: optionalString.refine((value) => value === undefined || /^#[0-9a-fA-F]{6}$/.test(value), {
+    message: 'must be a colour written #rrggbb, such as #0f766e',
+  }),
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+  BRAND_FOOTER: optionalString.refine((value) => value === undefined || (value.length <= 300 && !/[\u0000-\u001f\u007f]/.test(value)), {
+    message: 'must be one line of at most 300 characters',
+  }),
 });
 
 export type Config = {
@@ -121,6 +149,12 @@ export type Config = {
   alertEscalateAfter: string;
   /** Where urgent and escalated alerts are also posted, signed with AFTERCARE_SECRET; unset: email only. */
   alertWebhookUrl: string | undefined;
+  /** Where a review link leads (`{order}`, `{item}` filled in); unset: the built-in review page. */
+  reviewUrlTemplate: string | undefined;
+  /** An inbound address someone reads, offered as the mailto target of List-Unsubscribe; unset: https only. */
+  unsubscribeMailto: string | undefined;
+  /** The business's look in emails and pages. */
+  brand: { logoUrl: string | null; accent: string; footer: string | null };
 };
 
 export class ConfigError extends Error {}
@@ -176,5 +210,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     churnScorePrecedence: e.CHURN_SCORE_PRECEDENCE,
     alertEscalateAfter: e.ALERT_ESCALATE_AFTER,
     alertWebhookUrl: e.ALERT_WEBHOOK_URL,
+    reviewUrlTemplate: e.REVIEW_URL_TEMPLATE,
+    unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
+    brand: { logoUrl: e.BRAND_LOGO_URL ?? null, accent: (e.BRAND_ACCENT ?? '#2563eb').toLowerCase(), footer: e.BRAND_FOOTER ?? null },
   };
 }

@@ -17,10 +17,18 @@ export type RenderedMessage = { subject: string; html: string; text: string };
 
 export type CompiledTemplate = { name: string; render(data: RenderContext): RenderedMessage };
 
-/** What every template can rely on: the customer's locale and zone drive the formatting helpers. */
-export type RenderContext = Record<string, unknown> & { locale: string; timezone: string };
+/**
+ * Links that need the engine's secret to sign (core/messaging/review-links.ts): handed to the helpers
+ * under a symbol, so a template can call them but never print the signer, and a spread of the render
+ * data (a preview's sample laid over it) keeps them.
+ */
+export const signedLinksKey: unique symbol = Symbol('signedLinks');
+export type SignedLinks = { review(order: unknown, item: unknown, index: number | undefined): string };
 
-const helperNames = ['money', 'date', 'pluralize', 'firstName', 'eq'] as const;
+/** What every template can rely on: the customer's locale and zone drive the formatting helpers. */
+export type RenderContext = Record<string, unknown> & { locale: string; timezone: string; [signedLinksKey]?: SignedLinks };
+
+const helperNames = ['money', 'date', 'pluralize', 'firstName', 'eq', 'reviewLink'] as const;
 const knownHelpers = Object.fromEntries(helperNames.map((name) => [name, true]));
 
 function createEnvironment(partials: Record<string, string>): typeof Handlebars {
@@ -49,6 +57,14 @@ function createEnvironment(partials: Record<string, string>): typeof Handlebars 
     return first ? first : String(typeof fallback === 'string' ? fallback : 'there');
   });
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  // {{reviewLink order}} for the whole order, {{reviewLink @root.order this}} for an item inside {{#each order.items}}.
+  hbs.registerHelper('reviewLink', (...args: unknown[]) => {
+    const options = args.pop() as Handlebars.HelperOptions;
+    const links = (options.data.root as RenderContext)[signedLinksKey];
+    if (!links) throw new Error('reviewLink needs the signed links of a send or a preview');
+    const index = typeof options.data.index === 'number' ? options.data.index : undefined;
+    return links.review(args[0], args.length > 1 ? args[1] : undefined, index);
+  });
   for (const [name, source] of Object.entries(partials)) hbs.registerPartial(name, source);
   return hbs;
 }

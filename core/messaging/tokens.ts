@@ -1,10 +1,10 @@
-// Signed tokens for the links in emails (survey answers, unsubscribe). A token names its purpose, so
+// Signed tokens for the links in emails (survey answers, reviews, unsubscribe). A token names its purpose, so
 // an unsubscribe token cannot answer a survey; it carries ids, never an email address; and it is
 // HMAC-SHA256 signed with AFTERCARE_SECRET, so it cannot be forged or altered.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { findUnstorableText } from '../text/storable.ts';
 
-export type TokenPurpose = 'survey' | 'unsubscribe';
+export type TokenPurpose = 'survey' | 'unsubscribe' | 'review';
 
 const encode = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 const sign = (secret: string, purpose: TokenPurpose, body: string) =>

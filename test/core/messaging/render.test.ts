@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileTemplate, type TemplateSources } from '../../../core/messaging/render.ts';
+import { sampleRenderData } from '../../../messaging/render-data.ts';
 
 const templatesDir = join(import.meta.dirname, '..', '..', '..', 'templates');
 const read = (...parts: string[]) => readFileSync(join(templatesDir, ...parts), 'utf8');
@@ -18,7 +19,12 @@ function sources(name: string): TemplateSources {
   };
 }
 
-const sample = { ...(JSON.parse(read('checkin', 'template.json')).sample as Record<string, unknown>), category: 'transactional' };
+/** The check-in's data as a send gives it (brand, links), with its sample's customer and order. */
+const sample = sampleRenderData(JSON.parse(read('checkin', 'template.json')), {
+  survey: 'csat',
+  entity: 'order',
+  category: 'transactional',
+});
 
 describe('rendering the check-in', () => {
   const checkin = compileTemplate(sources('checkin'));
@@ -64,10 +70,11 @@ describe('every shipped template', () => {
   const locales = ['en', 'en-US', 'en-GB', 'fr-FR', 'de-DE', 'fr-CA', 'ja-JP'];
 
   it.each(names)('%s renders with its sample data in every locale we format for', (name) => {
-    const meta = JSON.parse(read(name, 'template.json')) as { category: string; sample: Record<string, unknown> };
+    const meta = JSON.parse(read(name, 'template.json')) as { category: 'marketing' | 'transactional'; sample: Record<string, unknown> };
     const template = compileTemplate(sources(name));
+    const data = sampleRenderData(meta, { survey: name === 'checkin' ? 'csat' : null, entity: 'order', category: meta.category });
     for (const locale of locales) {
-      const rendered = template.render({ ...meta.sample, category: meta.category, locale, timezone: 'Europe/Paris' });
+      const rendered = template.render({ ...data, locale, timezone: 'Europe/Paris' });
       expect(rendered.subject.length).toBeGreaterThan(5);
       expect(rendered.html).toContain('<html');
       expect(rendered.text.length).toBeGreaterThan(20);

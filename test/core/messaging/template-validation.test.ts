@@ -154,7 +154,18 @@ describe('sampleRenderData', () => {
     expect(data).not.toHaveProperty('survey');
     expect(data).not.toHaveProperty('extra');
     expect(data['order']).toBeNull();
-    expect(Object.keys(data).sort()).toEqual(['business', 'category', 'customer', 'links', 'locale', 'order', 'owner', 'timezone']);
+    expect(Object.keys(data).sort()).toEqual([
+      'brand',
+      'business',
+      'category',
+      'customer',
+      'links',
+      'locale',
+      'order',
+      'owner',
+      'timezone',
+      'unsubscribable',
+    ]);
     const withSurvey = sampleRenderData(meta, { survey: 'nps', entity: 'order', category: 'marketing' });
     expect((withSurvey['survey'] as { options: unknown[] }).options).toHaveLength(11);
     expect(withSurvey['category']).toBe('marketing');
