@@ -11,7 +11,13 @@ import type { Actor } from '../core/access/permissions.ts';
 import { errorResponseSchema } from '../core/events/event-documentation.ts';
 import { type DefinitionError, type JourneyDefinition, journeyJsonSchema } from '../core/journey/definition.ts';
 import { presentSimulation, runSimulation } from '../core/journey/simulation-scenarios.ts';
-import { checkDefinition, type DefinitionCheck, describeDefinitionErrors, readDefinitionText } from '../journey-store/definition-checks.ts';
+import {
+  checkDefinition,
+  type DefinitionCheck,
+  describeDefinitionErrors,
+  locateDefinitionErrors,
+  readDefinitionText,
+} from '../journey-store/definition-checks.ts';
 import { enrollmentCounts, journeySummary } from '../journey-store/journey-summaries.ts';
 import { publishJourney } from '../journey-store/journey-versions.ts';
 import { resolveSimulationCustomer, SimulationCustomerNotFoundError } from '../journey-store/simulation-customers.ts';
@@ -32,6 +38,8 @@ import {
   simulateBodySchema,
   simulationResponseSchema,
   statsResponseSchema,
+  validateBodyDoc,
+  validationResponseSchema,
   versionQuery,
 } from './journeys-schemas.ts';
 
@@ -89,7 +97,13 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
       if (!row) throw new HttpError(404, 'not_found', `Journey '${key}' has no version ${version}.`, 'version');
       return row;
     };
-    const publish = (definition: JourneyDefinition) => publishJourney(db, definition, 'api');
+    /** Versions say who published them: the staff user's email, or 'api' for a key that acts for nobody. */
+    const publisherOf = async (actor: Actor) => {
+      if (actor.userId === null) return 'api';
+      const user = await db.staffUser.findUnique({ where: { id: actor.userId }, select: { email: true } });
+      return user?.email ?? 'api';
+    };
+    const publish = async (definition: JourneyDefinition, actor: Actor) => publishJourney(db, definition, await publisherOf(actor));
     /** Publishing and control are staff actions: each is recorded with who did it. */
     const audit = (actor: Actor, action: string, detail: { key: string } & Record<string, unknown>) =>
       recordAudit(db, actor, { action, subjectType: 'journey', subjectId: detail.key, detail });
@@ -127,6 +141,45 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
       async (request) => {
         requireAccess(request, 'journeys.read');
         return journeyJsonSchema();
+      },
+    );
+
+    app.post(
+      '/journeys/validate',
+      {
+        schema: {
+          summary: 'Check a draft definition without storing it: every problem with its path, and its line in the text',
+          tags: ['journeys'],
+          body: validateBodyDoc,
+          response: { 200: validationResponseSchema, 401: errorResponseSchema, 415: errorResponseSchema, 422: errorResponseSchema },
+        },
+        validatorCompiler: bodyLeftToHandler,
+      },
+      async (request) => {
+        requireAccess(request, 'journeys.read');
+        const body = request.body;
+        let given: unknown = body;
+        let journey: unknown;
+        if (typeof body !== 'string') {
+          if (body === null || typeof body !== 'object' || Array.isArray(body) || !('definition' in body)) {
+            throw new HttpError(
+              422,
+              'invalid_request',
+              'definition is missing: send { "definition": "<YAML or JSON text>" } or YAML text.',
+              'definition',
+            );
+          }
+          ({ definition: given, journey } = body as { definition: unknown; journey?: unknown });
+          if (journey !== undefined && typeof journey !== 'string')
+            throw new HttpError(422, 'invalid_request', 'journey must be a journey key.', 'journey');
+        }
+        const check = await definitionFromBody(given);
+        const errors = check.ok
+          ? journey !== undefined && check.definition.key !== journey
+            ? [{ path: 'key', message: `is '${check.definition.key}', but this is the journey '${journey as string}'` }]
+            : []
+          : check.errors;
+        return { ok: errors.length === 0, errors: typeof given === 'string' ? locateDefinitionErrors(given, errors) : errors };
       },
     );
 
@@ -199,7 +252,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
           );
         }
         try {
-          const result = await publish(definition);
+          const result = await publish(definition, actor);
           await audit(actor, 'journey.published', result);
           return reply.status(201).send(result);
         } catch (error) {
@@ -241,7 +294,7 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
         if (journey.status === 'archived') {
           throw new HttpError(409, 'journey_archived', `Journey '${key}' is archived; it takes no new versions.`, 'key');
         }
-        const result = await publish(check.definition);
+        const result = await publish(check.definition, actor);
         if (result.created) await audit(actor, 'journey.published', result);
         return reply.status(result.created ? 201 : 200).send(result);
       },

@@ -84,7 +84,15 @@ export const simulationResponseSchema = z.object({
   timeline: z.array(timelineEntrySchema),
 });
 export const countsByName = z.record(z.string(), z.number().int());
-export const groupConversionSchema = z.object({ enrolled: z.number().int(), goalReached: z.number().int(), rate: z.number().nullable() });
+export const groupConversionSchema = z.object({
+  enrolled: z.number().int(),
+  goalReached: z.number().int(),
+  rate: z.number().nullable(),
+  interval: z
+    .object({ lower: z.number(), upper: z.number() })
+    .nullable()
+    .describe("95% Wilson interval of the group's rate; null while the group is empty"),
+});
 export const statsResponseSchema = z.object({
   key: z.string(),
   version: z.number().int().nullable(),
@@ -122,6 +130,28 @@ export const statsResponseSchema = z.object({
     .nullable()
     .describe('null until both groups have enrollments'),
 });
+
+export const validateBodyDoc = z
+  .union([
+    z.string().describe('YAML (or JSON) text, with Content-Type application/yaml or text/yaml'),
+    z.object({
+      definition: z.union([z.string(), jsonObject]).describe('The definition: YAML or JSON text, or a JSON object'),
+      journey: z.string().optional().describe('The journey it will be published to: its key must be this'),
+    }),
+  ])
+  .describe('A draft definition to check without storing it');
+export const validationResponseSchema = z
+  .object({
+    ok: z.boolean().describe('true: the definition can be published as it is'),
+    errors: z.array(
+      z.object({
+        path: z.string(),
+        message: z.string(),
+        line: z.number().int().min(1).optional().describe('The line of the text the path points at, when the definition came as text'),
+      }),
+    ),
+  })
+  .meta({ id: 'DefinitionValidation' });
 
 export const keyParams = z.object({ key: z.string().min(1).max(64) });
 export const versionQuery = z.object({ version: z.coerce.number().int().min(1).optional() });

@@ -3,10 +3,14 @@
 // and renders with the data that step gives, and one sentence that names every problem by its path.
 import { parse as parseYaml } from 'yaml';
 import { type DefinitionError, type JourneyDefinition, validateJourneyDefinition } from '../core/journey/definition.ts';
+import { definitionLines } from '../core/journey/definition-lines.ts';
 import type { TemplateStore } from '../messaging/template-store.ts';
 import { validateJourneyTemplates } from '../messaging/template-validation.ts';
 
 export type DefinitionCheck = { ok: true; definition: JourneyDefinition } | { ok: false; errors: DefinitionError[] };
+
+/** An error with the line of the text it was found at, when the definition came as text. */
+export type LocatedDefinitionError = DefinitionError & { line?: number };
 
 /** `steps[3].wait.duration must be ...` or `steps[3].branch.when.scor: unknown field 'scor'`. */
 export function describeDefinitionError(error: DefinitionError): string {
@@ -24,14 +28,27 @@ export function describeDefinitionErrors(errors: DefinitionError[]): string {
 }
 
 /** A YAML (or JSON, which is YAML) text, or an already parsed value, to a raw definition. */
-export function readDefinitionText(text: string): { ok: true; raw: unknown } | { ok: false; errors: DefinitionError[] } {
+export function readDefinitionText(text: string): { ok: true; raw: unknown } | { ok: false; errors: LocatedDefinitionError[] } {
   try {
     // Warnings about a sender's odd YAML would land in the server's log; errors are what the sender gets back.
     return { ok: true, raw: parseYaml(text, { logLevel: 'error' }) };
   } catch (error) {
     const message = ((error as Error).message.split('\n')[0] ?? 'cannot be parsed').replace(/:$/, '');
-    return { ok: false, errors: [{ path: '(body)', message: `is not valid YAML or JSON: ${message}` }] };
+    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    return { ok: false, errors: [{ path: '(body)', message: `is not valid YAML or JSON: ${message}`, ...(line ? { line } : {}) }] };
   }
+}
+
+/** Each error with the line of `text` its path points at (see core/journey/definition-lines.ts). */
+export function locateDefinitionErrors(text: string, errors: LocatedDefinitionError[]): LocatedDefinitionError[] {
+  const lines = definitionLines(
+    text,
+    errors.map((error) => error.path),
+  );
+  return errors.map((error, index) => {
+    const line = error.line ?? lines[index];
+    return line === undefined ? error : { ...error, line };
+  });
 }
 
 const isUnknownField = (error: DefinitionError) => error.message.startsWith('unknown field');

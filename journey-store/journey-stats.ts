@@ -4,7 +4,7 @@
 // is a handful of grouped scans, not a million rows in memory.
 import type { JourneyDefinition } from '../core/journey/definition.ts';
 import { kindOf } from '../core/journey/interpreter.ts';
-import { holdoutLift, type Lift } from '../core/journey/lift.ts';
+import { holdoutLift, type Interval, type Lift, wilsonInterval } from '../core/journey/lift.ts';
 import { type Database, Prisma } from '../runtime/database.ts';
 
 export const enrollmentStatuses = ['running', 'completed', 'exited', 'goal_reached', 'failed'] as const;
@@ -36,7 +36,8 @@ export type StepStats = {
   inOtherVersion?: true;
 };
 
-export type GroupConversion = { enrolled: number; goalReached: number; rate: number | null };
+/** A group's goal conversion; `interval` is the 95% Wilson interval of its rate (null while the group is empty). */
+export type GroupConversion = { enrolled: number; goalReached: number; rate: number | null; interval: Interval | null };
 
 export type JourneyStats = {
   key: string;
@@ -162,6 +163,7 @@ export async function journeyStats(
   const withRate = (group: { enrolled: number; goalReached: number }): GroupConversion => ({
     ...group,
     rate: group.enrolled > 0 ? group.goalReached / group.enrolled : null,
+    interval: group.enrolled > 0 ? wilsonInterval(group.goalReached, group.enrolled) : null,
   });
   const treatment = withRate(groups.treatment);
   const control = withRate(groups.control);

@@ -544,6 +544,68 @@ describe('/v1/journeys', () => {
     });
   });
 
+  describe('validating a draft as it is written', () => {
+    const draft = (changes: Record<string, unknown> = {}) => toYaml(winBack('validated-draft', changes));
+
+    it('says ok for a valid definition, as YAML text or as JSON, and stores nothing', async () => {
+      const asYaml = await postYaml('/v1/journeys/validate', draft());
+      expect(asYaml.statusCode, asYaml.body).toBe(200);
+      expect(asYaml.json()).toEqual({ ok: true, errors: [] });
+      const asText = await post('/v1/journeys/validate', { definition: draft(), journey: 'validated-draft' });
+      expect(asText.json()).toEqual({ ok: true, errors: [] });
+      const asObject = await post('/v1/journeys/validate', { definition: winBack('validated-draft') });
+      expect(asObject.json()).toEqual({ ok: true, errors: [] });
+      expect(await stored('validated-draft')).toEqual({ journey: null, versions: 0 });
+    });
+
+    it('answers every problem with its path and the line of the text it points at', async () => {
+      const text = draft({
+        steps: [
+          { id: 'first', send: { template: 'winback' } },
+          { id: 'two-weeks', wait: { duraton: 'P14D' } },
+          { id: 'offer', send: { template: 'no-such-template' } },
+        ],
+      });
+      const lineOf = (needle: string) => text.split('\n').findIndex((line) => line.includes(needle)) + 1;
+      const response = await post('/v1/journeys/validate', { definition: text });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toEqual({
+        ok: false,
+        errors: [
+          { path: 'steps[1].wait.duraton', message: "unknown field 'duraton'", line: lineOf('duraton') },
+          { path: 'steps[1].wait.duration', message: expect.any(String), line: lineOf('wait:') },
+          { path: 'steps[2].send.template', message: "no template named 'no-such-template'", line: lineOf('no-such-template') },
+        ],
+      });
+    });
+
+    it('names the line of text that is not YAML, and a key that is not the journey being edited', async () => {
+      const broken = await post('/v1/journeys/validate', { definition: 'key: a\nname: [unclosed\n' });
+      expect(broken.json()).toMatchObject({
+        ok: false,
+        errors: [{ path: '(body)', message: expect.stringContaining('not valid YAML'), line: expect.any(Number) }],
+      });
+      const otherKey = await post('/v1/journeys/validate', { definition: draft(), journey: 'win-back' });
+      expect(otherKey.json()).toEqual({
+        ok: false,
+        errors: [{ path: 'key', message: "is 'validated-draft', but this is the journey 'win-back'", line: 1 }],
+      });
+    });
+
+    it('refuses a request without a definition, naming the field, and an anonymous one', async () => {
+      const missing = await post('/v1/journeys/validate', { text: draft() });
+      expect(missing.statusCode).toBe(422);
+      expect(missing.json().error.field).toBe('definition');
+      const anonymous = await app.inject({
+        method: 'POST',
+        url: '/v1/journeys/validate',
+        headers: { 'content-type': 'application/yaml' },
+        payload: draft(),
+      });
+      expect(anonymous.statusCode).toBe(401);
+    });
+  });
+
   describe('stats', () => {
     type Row = [stepId: string, kind: string, status: string, detail?: Record<string, unknown>];
     let customerId = '';
@@ -678,9 +740,14 @@ describe('/v1/journeys', () => {
       const body = (await get('/v1/journeys/stats-journey/stats')).json();
       expect(body.conversion).toEqual({
         goal: 'order.placed',
-        treatment: { enrolled: 70, goalReached: 56, rate: 0.8 },
-        control: { enrolled: 80, goalReached: 48, rate: 0.6 },
+        treatment: { enrolled: 70, goalReached: 56, rate: 0.8, interval: { lower: expect.any(Number), upper: expect.any(Number) } },
+        control: { enrolled: 80, goalReached: 48, rate: 0.6, interval: { lower: expect.any(Number), upper: expect.any(Number) } },
       });
+      // Each group's rate with its Wilson interval (56/70 and 48/80, as in test/core/journey/lift.test.ts).
+      expect(body.conversion.treatment.interval.lower).toBeCloseTo(0.6918, 4);
+      expect(body.conversion.treatment.interval.upper).toBeCloseTo(0.877, 3);
+      expect(body.conversion.control.interval.lower).toBeCloseTo(0.4905, 4);
+      expect(body.conversion.control.interval.upper).toBeCloseTo(0.7004, 4);
       expect(body.lift.absolute).toBeCloseTo(0.2, 10);
       // Newcombe (1998), Table II, example (a), method 10.
       expect(body.lift.interval.lower).toBeCloseTo(0.0524, 4);
