@@ -29,7 +29,8 @@ import { errorBody, HttpError, handleError } from './errors.ts';
 import { eventsRoutes } from './events-routes.ts';
 import { journeysRoutes } from './journeys-routes.ts';
 import { messagesRoutes } from './messages-routes.ts';
-import { publicRoutes } from './public-routes.ts';
+import { type PublicRouteDeps, publicRoutes } from './public-routes.ts';
+import { reviewsRoutes } from './reviews-routes.ts';
 import { DEFAULT_SIGN_INS_PER_MINUTE, sessionRoutes } from './session-routes.ts';
 import { staffRoutes } from './staff-routes.ts';
 import { templatesRoutes } from './templates-routes.ts';
@@ -57,6 +58,8 @@ export type ApiDeps = {
   settleSurvey?: SurveySettler | null;
   /** The sender, as templates show it (previews). */
   business?: { name: string; address: string };
+  /** The business's look (pages, previews) and where review links lead (REVIEW_URL_TEMPLATE). */
+  customerFacing?: Pick<PublicRouteDeps, 'brand' | 'reviewUrlTemplate'>;
   /** The task queue workers poll (TASK_QUEUE; default `aftercare`): where POST /v1/churn/recompute starts its run. */
   taskQueue?: string;
   /** The built web app served at /app (web/dist by default); null: no web app (API-only tests). */
@@ -195,6 +198,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
             publicUrl: deps.publicUrl,
             businessName: deps.business?.name ?? 'Aftercare Demo Store',
             businessAddress: deps.business?.address ?? '1 Example Street, Springfield',
+            ...(deps.customerFacing?.brand ? { brand: deps.customerFacing.brand } : {}),
           },
           defaults: { locale: deps.defaultLocale ?? 'en', timezone: deps.defaultTimezone ?? 'UTC' },
         }),
@@ -204,6 +208,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
       await v1.register(alertsRoutes({ db: deps.db }));
       await v1.register(customersRoutes({ db: deps.db }));
       await v1.register(messagesRoutes({ db: deps.db }));
+      await v1.register(reviewsRoutes({ db: deps.db }));
       await v1.register(staffRoutes({ db: deps.db }));
     },
     { prefix: '/v1' },
@@ -219,6 +224,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
         secret: deps.secret,
         resendWebhookSecret: deps.resendWebhookSecret,
         settleSurvey: deps.settleSurvey ?? null,
+        ...deps.customerFacing,
         ...(deps.business ? { businessName: deps.business.name } : {}),
       }),
     );

@@ -114,7 +114,7 @@ export const templatesRoutes = (deps: TemplatesRoutesDeps): FastifyPluginAsyncZo
         const survey = body.survey ? { kind: body.survey, messageId: 'preview' } : null;
         const timezone = body.timezone ?? subject?.timezone ?? deps.defaults.timezone;
         const data = subject
-          ? renderData(deps.settings, { ...subject, locale: template.locale, timezone, category, survey })
+          ? renderData(deps.settings, { ...subject, locale: template.locale, timezone, category, survey, preview: true })
           : {
               // The engine's data, then the template's sample over it, then what the caller sent.
               ...renderData(deps.settings, {
@@ -125,6 +125,7 @@ export const templatesRoutes = (deps: TemplatesRoutesDeps): FastifyPluginAsyncZo
                 timezone,
                 category,
                 survey,
+                preview: true,
               }),
               ...(template.meta.sample as Record<string, unknown>),
               ...(body.data ?? {}),

@@ -152,6 +152,8 @@ export class Engine {
         defaultLocale: this.config.defaultLocale,
         businessName: this.config.businessName,
         businessAddress: this.config.businessAddress,
+        brand: this.config.brand,
+        unsubscribeMailto: this.config.unsubscribeMailto,
       },
     });
     const running = worker.run();
@@ -196,6 +198,7 @@ export class Engine {
       taskQueue: this.config.taskQueue,
       defaultLocale: this.config.defaultLocale,
       business: { name: this.config.businessName, address: this.config.businessAddress },
+      customerFacing: { brand: this.config.brand, reviewUrlTemplate: this.config.reviewUrlTemplate },
       rateLimits: this.config.rateLimits,
       settleSurvey: client ? temporalSurveySettler(client, this.config.taskQueue, this.config.surveySettleMs) : null,
     });
