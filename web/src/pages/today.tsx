@@ -1,10 +1,312 @@
-import { EmptyState, PageHeader } from '../ui.tsx';
+// Today, a success manager's home: the open alerts (theirs first, then nobody's), and the accounts most
+// at risk by value, filtered by band, owner and a search kept in the address so that reload and back keep
+// them, each row with its 30-day score trend and its top reason in words.
+import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import type { ApiError } from '../api.ts';
+import { api } from '../api.ts';
+import { AlertList } from '../components/sm-alerts.tsx';
+import { Sparkline } from '../components/sm-sparkline.tsx';
+import type { AlertPage, CustomerPage, CustomerRow, RiskBand } from '../components/sm-types.ts';
+import { formatNumber, formatRelative } from '../format.ts';
+import { useUser } from '../session.tsx';
+import { asApiError, Band, Card, EmptyState, ErrorNote, Loading, PageHeader, useLoad } from '../ui.tsx';
+import './today.css';
+
+const PAGE_SIZE = 50;
+const ALERTS_SHOWN = 20;
+const bands: RiskBand[] = ['high', 'medium', 'low'];
+const owners = ['anyone', 'me', 'unassigned'] as const;
+type OwnerChoice = (typeof owners)[number];
+
+/** The list's filters as the address keeps them: ?band=high&owner=me&q=ada */
+function filtersOf(params: URLSearchParams): { band: RiskBand | null; owner: OwnerChoice; q: string } {
+  const band = params.get('band');
+  const owner = params.get('owner');
+  return {
+    band: bands.includes(band as RiskBand) ? (band as RiskBand) : null,
+    owner: owners.includes(owner as OwnerChoice) ? (owner as OwnerChoice) : 'anyone',
+    q: (params.get('q') ?? '').trim(),
+  };
+}
 
 export function TodayPage() {
+  const [done, setDone] = useState<string | null>(null);
   return (
     <>
-      <PageHeader title="Today" />
-      <EmptyState title="This page is being built." />
+      <PageHeader title="Today" subtitle="Whom to call first: the open alerts, then the accounts with the most value at risk." />
+      <div role="status" className={done ? 'notice' : undefined}>
+        {done}
+      </div>
+      <OpenAlerts onDone={setDone} />
+      <AtRiskList />
     </>
+  );
+}
+
+function OpenAlerts({ onDone }: { onDone: (done: string) => void }) {
+  const user = useUser();
+  const alerts = useLoad(
+    () =>
+      Promise.all([
+        api.get<AlertPage>('/alerts', { status: 'open', owner: 'me', limit: ALERTS_SHOWN }),
+        api.get<AlertPage>('/alerts', { status: 'open', owner: 'unassigned', limit: ALERTS_SHOWN }),
+      ]),
+    [user.id],
+  );
+  const changed = useCallback(
+    (what: string) => {
+      onDone(what);
+      alerts.reload();
+    },
+    [onDone, alerts.reload],
+  );
+  const [mine, nobodys] = alerts.data ?? [null, null];
+  return (
+    <Card title="Open alerts">
+      <ErrorNote error={alerts.error} retry={alerts.reload} />
+      {!alerts.data && alerts.loading ? <Loading what="alerts" /> : null}
+      {mine && nobodys ? (
+        mine.alerts.length === 0 && nobodys.alerts.length === 0 ? (
+          <EmptyState title="No open alerts.">
+            <p>Nothing needs an answer right now. Work down the at-risk list below, starting with the high band.</p>
+          </EmptyState>
+        ) : (
+          <div className="today-alerts">
+            <section aria-labelledby="alerts-mine">
+              <h3 id="alerts-mine">
+                Yours{' '}
+                <span className="muted">
+                  ({mine.alerts.length}
+                  {mine.nextCursor ? '+' : ''})
+                </span>
+              </h3>
+              {mine.alerts.length === 0 ? (
+                <p className="muted">None of your accounts has an open alert.</p>
+              ) : (
+                <AlertList alerts={mine.alerts} showCustomer onChanged={changed} />
+              )}
+            </section>
+            <section aria-labelledby="alerts-nobody">
+              <h3 id="alerts-nobody">
+                Nobody’s yet{' '}
+                <span className="muted">
+                  ({nobodys.alerts.length}
+                  {nobodys.nextCursor ? '+' : ''})
+                </span>
+              </h3>
+              {nobodys.alerts.length === 0 ? (
+                <p className="muted">Every open alert has an owner.</p>
+              ) : (
+                <>
+                  <p className="muted small-text">
+                    Alerts on accounts without an owner reach every success manager: acknowledge one to take it.
+                  </p>
+                  <AlertList alerts={nobodys.alerts} showCustomer onChanged={changed} />
+                </>
+              )}
+            </section>
+          </div>
+        )
+      ) : null}
+    </Card>
+  );
+}
+
+function AtRiskList() {
+  const [params, setParams] = useSearchParams();
+  const filters = filtersOf(params);
+  const [search, setSearch] = useState(filters.q);
+  const ids = { band: useId(), owner: useId(), q: useId() };
+  const [rows, setRows] = useState<CustomerRow[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<ApiError | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+
+  const query = useCallback(
+    (after: string | null) =>
+      api.get<CustomerPage>('/customers', {
+        band: filters.band,
+        owner: filters.owner === 'anyone' ? null : filters.owner,
+        q: filters.q || null,
+        limit: PAGE_SIZE,
+        cursor: after,
+      }),
+    [filters.band, filters.owner, filters.q],
+  );
+  const first = useLoad(() => query(null), [query]);
+  useEffect(() => {
+    if (!first.data) return;
+    setRows(first.data.customers);
+    setCursor(first.data.nextCursor);
+    setMoreError(null);
+    setNow(Date.now());
+  }, [first.data]);
+  // Back and forward change the address: the search box follows it.
+  useEffect(() => setSearch(filters.q), [filters.q]);
+
+  function change(name: 'band' | 'owner' | 'q', value: string | null) {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next);
+  }
+
+  async function loadMore() {
+    if (!cursor) return;
+    setLoadingMore(true);
+    setMoreError(null);
+    try {
+      const page = await query(cursor);
+      setRows((before) => [...before, ...page.customers]);
+      setCursor(page.nextCursor);
+    } catch (caught) {
+      setMoreError(asApiError(caught));
+    } finally {
+      setLoadingMore(false);
+    }
+  }
+
+  const filtered = filters.band !== null || filters.owner !== 'anyone' || filters.q !== '';
+  return (
+    <Card title="At risk, by value at risk">
+      <form
+        className="filters"
+        aria-label="Filter the at-risk list"
+        onSubmit={(event: FormEvent) => {
+          event.preventDefault();
+          change('q', search.trim() || null);
+        }}
+      >
+        <div>
+          <label htmlFor={ids.band}>Risk band</label>
+          <select id={ids.band} value={filters.band ?? ''} onChange={(event) => change('band', event.target.value || null)}>
+            <option value="">Any band</option>
+            <option value="high">High</option>
+            <option value="medium">Medium</option>
+            <option value="low">Low</option>
+          </select>
+        </div>
+        <div>
+          <label htmlFor={ids.owner}>Owner</label>
+          <select
+            id={ids.owner}
+            value={filters.owner}
+            onChange={(event) => change('owner', event.target.value === 'anyone' ? null : event.target.value)}
+          >
+            <option value="anyone">Anyone</option>
+            <option value="me">Me</option>
+            <option value="unassigned">Nobody (unassigned)</option>
+          </select>
+        </div>
+        <div>
+          <label htmlFor={ids.q}>Name or email</label>
+          <input id={ids.q} type="search" value={search} onChange={(event) => setSearch(event.target.value)} placeholder="e.g. Lovelace" />
+        </div>
+        <button type="submit" className="button secondary">
+          Search
+        </button>
+        {filtered ? (
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => {
+              setSearch('');
+              setParams(new URLSearchParams());
+            }}
+          >
+            Clear filters
+          </button>
+        ) : null}
+      </form>
+      <ErrorNote error={first.error} retry={first.reload} />
+      {first.loading && !first.data ? <Loading what="the at-risk list" /> : null}
+      {first.data && rows.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No account matches these filters.">
+            <p>Try another band or owner, check the spelling of the search, or clear the filters.</p>
+          </EmptyState>
+        ) : (
+          <EmptyState title="No customers yet.">
+            <p>
+              Accounts appear here once orders arrive (POST /v1/events or <code className="code">npx aftercare import</code>) and the
+              nightly scoring has run; <code className="code">npx aftercare churn recompute</code> scores everyone now.
+            </p>
+          </EmptyState>
+        )
+      ) : null}
+      {rows.length > 0 ? (
+        <>
+          <div className="table-scroll">
+            <table className="today-table" aria-busy={first.loading}>
+              <caption className="visually-hidden">
+                Accounts ranked by value at risk (risk score × predicted value){filtered ? ', filtered' : ''}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Customer</th>
+                  <th scope="col">Band</th>
+                  <th scope="col" className="number">
+                    Score
+                  </th>
+                  <th scope="col">Last 30 days</th>
+                  <th scope="col" className="number">
+                    Value at risk
+                  </th>
+                  <th scope="col">Top reason</th>
+                  <th scope="col">Owner</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((row) => (
+                  <tr key={row.id}>
+                    <td>
+                      <Link to={`/customers/${encodeURIComponent(row.id)}`} className="today-name">
+                        {row.name ?? row.email ?? row.id}
+                      </Link>
+                      {row.name && row.email ? <div className="muted small-text">{row.email}</div> : null}
+                      {row.openAlerts > 0 ? (
+                        <div className="small-text today-alert-count">
+                          {row.openAlerts} open alert{row.openAlerts === 1 ? '' : 's'}
+                        </div>
+                      ) : null}
+                    </td>
+                    <td>
+                      <Band band={row.band} />
+                    </td>
+                    <td className="number">{row.score === null ? '—' : formatNumber(row.score, 1)}</td>
+                    <td>
+                      <Sparkline trend={row.trend} scoreBefore={row.score30DaysAgo} scoreNow={row.score} now={now} />
+                    </td>
+                    <td className="number">
+                      {formatNumber(row.riskValue, 0)}
+                      <div className="muted small-text">of {formatNumber(row.value, 0)} spent in 12 months</div>
+                    </td>
+                    <td className="today-reason">
+                      {row.topReason ?? <span className="muted">{row.band ? 'No single reason stands out' : 'Not scored yet'}</span>}
+                      {row.lastOrderAt ? <div className="muted small-text">Last order {formatRelative(row.lastOrderAt)}</div> : null}
+                    </td>
+                    <td>{row.owner ? row.owner.name : <span className="muted">Nobody</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div className="today-more">
+            <p className="muted" aria-live="polite">
+              Showing {rows.length} account{rows.length === 1 ? '' : 's'}
+              {cursor ? '' : ' (all of them)'}.
+            </p>
+            {cursor ? (
+              <button type="button" className="button secondary" onClick={loadMore} disabled={loadingMore}>
+                {loadingMore ? 'Loading…' : `Load ${PAGE_SIZE} more`}
+              </button>
+            ) : null}
+          </div>
+          <ErrorNote error={moreError} retry={loadMore} />
+        </>
+      ) : null}
+    </Card>
   );
 }
