@@ -29,9 +29,11 @@ import { errorBody, HttpError, handleError } from './errors.ts';
 import { eventsRoutes } from './events-routes.ts';
 import { journeysRoutes } from './journeys-routes.ts';
 import { messagesRoutes } from './messages-routes.ts';
+import { type EmailTransportName, outboxRoutes } from './outbox-routes.ts';
 import { type PublicRouteDeps, publicRoutes } from './public-routes.ts';
 import { reviewsRoutes } from './reviews-routes.ts';
 import { DEFAULT_SIGN_INS_PER_MINUTE, sessionRoutes } from './session-routes.ts';
+import { surveysRoutes } from './surveys-routes.ts';
 import { staffRoutes } from './staff-routes.ts';
 import { templatesRoutes } from './templates-routes.ts';
 import { registerWebApp } from './web-app.ts';
@@ -64,6 +66,8 @@ export type ApiDeps = {
   taskQueue?: string;
   /** The built web app served at /app (web/dist by default); null: no web app (API-only tests). */
   webAppDir?: string | null;
+  /** Where the engine's emails go (default `outbox`, the local transport): GET /v1/outbox says it. */
+  emailTransport?: EmailTransportName;
 };
 
 export type RateLimits = {
@@ -208,6 +212,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
       await v1.register(alertsRoutes({ db: deps.db }));
       await v1.register(customersRoutes({ db: deps.db }));
       await v1.register(messagesRoutes({ db: deps.db }));
+      await v1.register(surveysRoutes({ db: deps.db }));
+      await v1.register(outboxRoutes({ db: deps.db, transport: deps.emailTransport ?? 'outbox' }));
       await v1.register(reviewsRoutes({ db: deps.db }));
       await v1.register(staffRoutes({ db: deps.db }));
     },

@@ -201,6 +201,7 @@ export class Engine {
       customerFacing: { brand: this.config.brand, reviewUrlTemplate: this.config.reviewUrlTemplate },
       rateLimits: this.config.rateLimits,
       settleSurvey: client ? temporalSurveySettler(client, this.config.taskQueue, this.config.surveySettleMs) : null,
+      emailTransport: this.config.resendApiKey ? 'resend' : 'outbox',
     });
     await server.listen({ port: this.config.port, host: this.config.host });
     this.onStop(() => server.close());

@@ -20,11 +20,12 @@ export function registerOutboxCommand(program: Command, hooks: OutboxCommandHook
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw hooks.usageError('--limit must be a whole number from 1 to 1000.');
       if (options.html && !options.show) throw hooks.usageError('--html prints one email: give it with --show ID.');
-      const [{ loadConfig }, { databaseUrlFor }, { createDatabase }, { table }] = await Promise.all([
+      const [{ loadConfig }, { databaseUrlFor }, { createDatabase }, { table }, outbox] = await Promise.all([
         import('../runtime/config.ts'),
         import('./engine-connection.ts'),
         import('../runtime/database.ts'),
         import('./journeys-command.ts'),
+        import('../messaging/outbox-emails.ts'),
       ]);
       const db = createDatabase(await databaseUrlFor(loadConfig(process.env), 'the database whose outbox to read'), 2);
       try {
@@ -32,11 +33,7 @@ export function registerOutboxCommand(program: Command, hooks: OutboxCommandHook
           const wanted = options.show.trim();
           if (!/^[0-9a-f-]{4,36}$|^latest$/.test(wanted))
             throw hooks.usageError('--show takes an email id from `aftercare outbox`, or `latest`.');
-          const matches = await db.outboxEmail.findMany({
-            where: wanted === 'latest' ? {} : { id: { startsWith: wanted } },
-            orderBy: { createdAt: 'desc' },
-            take: 2,
-          });
+          const matches = await outbox.findOutboxEmailsByPrefix(db, wanted);
           const email = matches[0];
           if (!email) throw hooks.usageError(`No email in the outbox has the id ${wanted}.`);
           if (matches.length > 1 && wanted !== 'latest')
@@ -56,17 +53,14 @@ export function registerOutboxCommand(program: Command, hooks: OutboxCommandHook
             );
           }
         } else {
-          const [emails, total] = await Promise.all([
-            db.outboxEmail.findMany({ orderBy: { createdAt: 'desc' }, take: limit }),
-            db.outboxEmail.count(),
-          ]);
+          const [{ emails }, total] = await Promise.all([outbox.listOutbox(db, { limit }), outbox.countOutbox(db)]);
           if (emails.length === 0) {
             await write('The outbox is empty: no email has been sent yet.\n');
           } else {
             const rows = emails.map((email) => [
               email.id.slice(0, 8),
-              email.createdAt.toISOString().slice(0, 16).replace('T', ' '),
-              email.toAddress,
+              email.sentAt.slice(0, 16).replace('T', ' '),
+              email.to,
               email.subject,
             ]);
             await write(table([['ID', 'SENT (UTC)', 'TO', 'SUBJECT'], ...rows]));
