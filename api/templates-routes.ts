@@ -54,6 +54,8 @@ export const templatesRoutes = (deps: TemplatesRoutesDeps): FastifyPluginAsyncZo
                   description: z.string(),
                   category: z.enum(['marketing', 'transactional']),
                   variants: z.array(z.string()),
+                  locale: z.string().describe('the language of the default files'),
+                  subject: z.string().describe("the default files' subject, as written (Handlebars)"),
                 }),
               ),
             }),
@@ -71,6 +73,8 @@ export const templatesRoutes = (deps: TemplatesRoutesDeps): FastifyPluginAsyncZo
               description: template.meta.description,
               category: template.meta.category,
               variants: await deps.templates.variants(name),
+              locale: template.locale,
+              subject: (await deps.templates.sources(name)).subject.trim(),
             };
           }),
         );
