@@ -1,12 +1,13 @@
-// One-click unsubscribe (RFC 8058): GET shows a page and changes nothing; POST unsubscribes without
-// authentication in either form encoding (or with no body), answers 200 and never redirects, and is
-// idempotent; a forged token changes nothing; a customer who unsubscribes mid-journey receives
-// nothing more.
+// One-click unsubscribe (RFC 8058): GET shows the customer's choices and changes nothing; POST
+// unsubscribes from the kind of email the link came from, without authentication, in either form
+// encoding (or with no body), answers 200 and never redirects, and is idempotent; a forged token
+// changes nothing; a customer who unsubscribes mid-journey receives nothing more. (Per-category
+// choices, check-ins and service messages: email-choices.test.ts.)
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, buildApiServer } from '../../api/server.ts';
 import { signToken } from '../../core/messaging/tokens.ts';
-import { listUnsubscribeHeaders, mailDomain, unsubscribeToken } from '../../core/messaging/unsubscribe-links.ts';
+import { listUnsubscribeHeaders, unsubscribeToken } from '../../core/messaging/unsubscribe-links.ts';
 import { assignGroup } from '../../core/policy/holdout.ts';
 import type { RoutableEvent, RouteEvents } from '../../core/routing/ports.ts';
 import type { Database } from '../../runtime/database.ts';
@@ -69,7 +70,7 @@ describe('unsubscribe links', () => {
       payload: 'List-Unsubscribe=One-Click',
     });
 
-  it('GET shows a confirmation page with a POST form and changes nothing', async () => {
+  it('GET shows the one-click button and the choices, and changes nothing', async () => {
     const c = await customer(db, 'get-only');
     const before = await state(c.id);
     const response = await app.inject({ method: 'GET', url: `/u/${unsubscribeToken(SECRET, c.id)}` });
@@ -77,35 +78,42 @@ describe('unsubscribe links', () => {
     expect(response.headers['content-type']).toMatch(/^text\/html/);
     expect(response.body).toMatch(/<form method="post">/);
     expect(response.body).toContain('name="List-Unsubscribe" value="One-Click"');
+    expect(response.body).toContain('<input type="checkbox" name="marketing" value="yes" checked> Offers and news');
+    expect(response.body).toContain('<input type="checkbox" name="checkins" value="yes" checked> Check-ins and surveys about your orders');
+    expect(response.body).toContain('Unsubscribe from everything');
     expect(await state(c.id)).toEqual(before);
     expect(before.suppressions).toEqual([]);
   });
 
-  it('POST (form-encoded one-click) unsubscribes with no authentication, answers 200 and never redirects', async () => {
+  it('POST (form-encoded one-click) unsubscribes from marketing with no authentication, answers 200 and never redirects', async () => {
     const c = await customer(db, 'one-click', 'One.Click@Example.com');
     const response = await oneClick(unsubscribeToken(SECRET, c.id));
     expect(response.statusCode).toBe(200);
     expect(response.headers.location).toBeUndefined();
     expect(response.headers['content-type']).toMatch(/^text\/html/);
     expect(response.body).toContain('You are unsubscribed');
+    expect(response.body).toContain('You will not receive offers and news any more.');
     const after = await state(c.id);
-    expect(after.suppressions).toEqual([{ email: 'one.click@example.com', reason: 'unsubscribed' }]);
+    // Marketing only: check-ins and service messages still reach the customer, so no suppression.
+    expect(after.suppressions).toEqual([]);
     expect(after.consent).toEqual({ marketing: false, sms: true });
     expect(after.events).toEqual([{ id: `customer.unsubscribed:${c.id}` }]);
     expect(routed.filter((event) => event.customerRowId === c.id)).toMatchObject([
       { id: `customer.unsubscribed:${c.id}`, type: 'customer.unsubscribed', customerId: 'one-click' },
     ]);
-    // The page after the fact says so, still without changing anything.
+    // The page after the fact shows marketing off, still without changing anything.
     const page = await app.inject({ method: 'GET', url: `/u/${unsubscribeToken(SECRET, c.id)}` });
-    expect(page.body).toContain('You are unsubscribed');
+    expect(page.body).toContain('<input type="checkbox" name="marketing" value="yes"> Offers and news');
+    expect(page.body).not.toContain('value="One-Click"');
+    expect(await state(c.id)).toEqual(after);
   });
 
-  it('is idempotent: a replay is one suppression and one event', async () => {
+  it('is idempotent: a replay is one change and one event', async () => {
     const c = await customer(db, 'replayed');
     const token = unsubscribeToken(SECRET, c.id);
     for (let i = 0; i < 3; i++) expect((await oneClick(token)).statusCode).toBe(200);
     const after = await state(c.id);
-    expect(after.suppressions).toHaveLength(1);
+    expect(after.consent).toEqual({ marketing: false, sms: true });
     expect(after.events).toHaveLength(1);
     expect(routed.filter((event) => event.customerRowId === c.id)).toHaveLength(1);
   });
@@ -121,15 +129,15 @@ describe('unsubscribe links', () => {
       payload,
     });
     expect(response.statusCode).toBe(200);
-    expect((await state(c.id)).suppressions).toEqual([{ email: 'multipart@example.com', reason: 'unsubscribed' }]);
-    const source = await db.suppression.findFirstOrThrow({ where: { email: 'multipart@example.com' } });
-    expect(source.source).toBe('one-click');
+    expect((await state(c.id)).consent).toEqual({ marketing: false, sms: true });
+    const event = await db.event.findUniqueOrThrow({ where: { id: `customer.unsubscribed:${c.id}` } });
+    expect(event.properties).toEqual({ source: 'one-click' });
   });
 
   it('accepts an empty body, and a body of any other type', async () => {
     const empty = await customer(db, 'empty-body');
     expect((await app.inject({ method: 'POST', url: `/u/${unsubscribeToken(SECRET, empty.id)}` })).statusCode).toBe(200);
-    expect((await state(empty.id)).suppressions).toHaveLength(1);
+    expect((await state(empty.id)).events).toHaveLength(1);
     const json = await customer(db, 'json-body');
     const response = await app.inject({
       method: 'POST',
@@ -138,7 +146,7 @@ describe('unsubscribe links', () => {
       payload: '{not json',
     });
     expect(response.statusCode).toBe(200);
-    expect((await state(json.id)).suppressions).toHaveLength(1);
+    expect((await state(json.id)).events).toHaveLength(1);
   });
 
   it('refuses a forged or altered token, and changes nothing', async () => {
@@ -171,7 +179,7 @@ describe('unsubscribe links', () => {
     const token = unsubscribeToken(SECRET, c.id);
     expect(token.length).toBeGreaterThan(150);
     expect((await oneClick(token)).statusCode).toBe(200);
-    expect((await state(c.id)).suppressions).toHaveLength(1);
+    expect((await state(c.id)).events).toHaveLength(1);
   });
 
   it('answers 404 for a genuine token of a customer that no longer exists', async () => {
@@ -194,7 +202,7 @@ describe('unsubscribe links', () => {
       const c = await customer(db, 'router-down');
       const response = await other.inject({ method: 'POST', url: `/u/${unsubscribeToken(SECRET, c.id)}` });
       expect(response.statusCode).toBe(200);
-      expect((await state(c.id)).suppressions).toHaveLength(1);
+      expect((await state(c.id)).consent).toMatchObject({ marketing: false });
       const event = await db.event.findUniqueOrThrow({ where: { id: `customer.unsubscribed:${c.id}` } });
       expect(event.routedAt).toBeNull();
     } finally {
@@ -207,7 +215,7 @@ describe('unsubscribe links', () => {
     try {
       const c = await customer(db, 'no-secret');
       expect((await other.inject({ method: 'POST', url: `/u/${unsubscribeToken(SECRET, c.id)}` })).statusCode).toBe(503);
-      expect((await state(c.id)).suppressions).toEqual([]);
+      expect((await state(c.id)).consent).toEqual({ marketing: true, sms: true });
     } finally {
       await other.close();
     }
@@ -215,23 +223,37 @@ describe('unsubscribe links', () => {
 });
 
 describe('List-Unsubscribe headers', () => {
-  const config = { secret: SECRET, publicUrl: 'https://aftercare.test', emailFrom: 'Northwind <care@Northwind.example>' };
+  const config = { secret: SECRET, publicUrl: 'https://aftercare.test' };
 
-  it('carries https and mailto targets and the one-click header on marketing emails only, the same on every retry', () => {
+  it('carry the https one-click target on marketing emails and check-ins with a survey, the same on every retry', () => {
     const headers = listUnsubscribeHeaders({ customerId: 'c-1', category: 'marketing' }, config);
     const token = unsubscribeToken(SECRET, 'c-1');
     expect(headers).toEqual({
-      'List-Unsubscribe': `<https://aftercare.test/u/${token}>, <mailto:unsubscribe@northwind.example?subject=unsubscribe-${token}>`,
+      'List-Unsubscribe': `<https://aftercare.test/u/${token}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     });
     expect(listUnsubscribeHeaders({ customerId: 'c-1', category: 'marketing' }, config)).toEqual(headers);
-    expect(listUnsubscribeHeaders({ customerId: 'c-1', category: 'transactional' }, config)).toEqual({});
+    // A check-in's one-click target unsubscribes from check-ins.
+    expect(listUnsubscribeHeaders({ customerId: 'c-1', category: 'transactional', surveyKind: 'csat' }, config)).toEqual({
+      'List-Unsubscribe': `<https://aftercare.test/u/${unsubscribeToken(SECRET, 'c-1', 'checkins')}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
+    // A service message (an apology) carries none.
+    expect(listUnsubscribeHeaders({ customerId: 'c-1', category: 'transactional', surveyKind: null }, config)).toEqual({});
     expect(headers['List-Unsubscribe']).not.toContain('@example.com'); // no address in the link
   });
 
-  it('takes the mailto domain from the sender address', () => {
-    expect(mailDomain('care@northwind.example')).toBe('northwind.example');
-    expect(mailDomain('Aftercare <hello@aftercare.localhost>')).toBe('aftercare.localhost');
+  it('offer a mailto target only when an inbound address is configured', () => {
+    const token = unsubscribeToken(SECRET, 'c-1');
+    expect(
+      listUnsubscribeHeaders(
+        { customerId: 'c-1', category: 'marketing' },
+        { ...config, unsubscribeMailto: 'unsubscribe@northwind.example' },
+      ),
+    ).toEqual({
+      'List-Unsubscribe': `<https://aftercare.test/u/${token}>, <mailto:unsubscribe@northwind.example?subject=unsubscribe-${token}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
   });
 });
 
@@ -278,7 +300,7 @@ describe('unsubscribing mid-journey', () => {
     const token = link![1]!;
     const outbox = await h.db.outboxEmail.findUniqueOrThrow({ where: { idempotencyKey: first.id } });
     expect(outbox.headers).toEqual({
-      'List-Unsubscribe': `<https://aftercare.test/u/${token}>, <mailto:unsubscribe@northwind.example?subject=unsubscribe-${token}>`,
+      'List-Unsubscribe': `<https://aftercare.test/u/${token}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     });
 
