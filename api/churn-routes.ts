@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { latestChurnModel } from '../churn/churn-model.ts';
+import type { RiskBacktest } from '../core/churn/risk-model.ts';
 import { errorResponseSchema } from '../core/events/event-documentation.ts';
 import type { Database } from '../runtime/database.ts';
 import { startChurnRecompute } from '../workflow-client/churn-recompute.ts';
@@ -25,6 +26,21 @@ const recomputeResponseSchema = z.object({
   status: z.enum(['started', 'already_started', 'already_running']),
 });
 
+const nullableNumber = z.number().nullable();
+const backtestSchema = z.object({
+  cutoff: z.string().describe('the cut-off day: the run minus H days'),
+  horizonDays: z.number().int(),
+  learnedOn: z.number().int().describe('customers the weights were learned on (70% of the sample)'),
+  holdoutCustomers: z.number().int().describe('customers the score was measured on (the other 30%)'),
+  holdoutNoOrder: z.number().int().describe('of them, those who placed no order in the H days after the cut-off'),
+  auc: z.object({ score: nullableNumber, recency: nullableNumber, modelNoOrder: nullableNumber }),
+  brier: z.object({ score: nullableNumber, baseRate: nullableNumber }),
+  calibration: z.array(
+    z.object({ decile: z.number().int(), customers: z.number().int(), meanPredicted: z.number(), observed: z.number() }),
+  ),
+  summary: z.string().describe('the figures in words'),
+});
+
 const modelResponseSchema = z.object({
   id: z.string(),
   source: z.enum(['fit', 'prior']),
@@ -36,7 +52,41 @@ const modelResponseSchema = z.object({
   sampled: z.number().int(),
   typicalGapDays: z.number().nullable(),
   fittedAt: z.string(),
+  horizonDays: z.number().int().describe('the score is 100 x P(no order in the next H days)'),
+  score: z.object({
+    meaning: z.string(),
+    source: z.enum(['backtest', 'prior']).describe('weights learned by the backtest, or the documented fallback'),
+    reason: z.string(),
+    intercept: z.number(),
+    weights: z.record(z.string(), z.number()).describe('log-odds per unit of each feature'),
+    means: z.record(z.string(), z.number()).describe('the baseline of the contributions'),
+    priorFeatures: z.array(z.string()).describe('features whose weight is the documented prior'),
+  }),
+  backtest: backtestSchema.nullable(),
+  spend: z
+    .object({
+      kind: z.enum(['gamma-gamma', 'mean']),
+      reason: z.string(),
+      params: z.object({ p: z.number(), q: z.number(), v: z.number() }).nullable(),
+      meanOrderValue: z.number().nullable(),
+    })
+    .nullable(),
 });
+
+const percent = (value: number | null) => (value === null ? 'n/a' : `${Math.round(100 * value)}%`);
+
+/** The backtest's figures in words: "ranks 78% of pairs correctly; recency alone 77%". */
+export function backtestSummary(b: RiskBacktest): string {
+  const brier =
+    b.brier.score === null
+      ? ''
+      : ` Brier score ${b.brier.score.toFixed(3)} (${b.brier.baseRate === null ? '' : `${b.brier.baseRate.toFixed(3)} for the base rate alone; `}lower is better).`;
+  return (
+    `On ${b.holdoutCustomers} customers held out at ${b.cutoff} (${b.holdoutNoOrder} placed no order in the next ${b.horizonDays} days), ` +
+    `the score ranks ${percent(b.auc.score)} of pairs correctly; recency alone ${percent(b.auc.recency)}; ` +
+    `the BG/NBD P(no order) ${percent(b.auc.modelNoOrder)}.${brier}`
+  );
+}
 
 export const churnRoutes = (deps: ChurnRoutesDeps): FastifyPluginAsyncZod =>
   async function routes(app) {
@@ -74,7 +124,8 @@ export const churnRoutes = (deps: ChurnRoutesDeps): FastifyPluginAsyncZod =>
       '/churn/model',
       {
         schema: {
-          summary: 'The BG/NBD parameters of the latest scoring run: fitted, or the stated fallback',
+          summary:
+            "The latest scoring run's model: the BG/NBD parameters, the score's weights with the backtest that measured them, and the spend model",
           tags: ['churn'],
           response: { 200: modelResponseSchema, 401: errorResponseSchema, 404: errorResponseSchema },
         },
@@ -94,6 +145,28 @@ export const churnRoutes = (deps: ChurnRoutesDeps): FastifyPluginAsyncZod =>
           sampled: model.sampled,
           typicalGapDays: model.typicalGapDays,
           fittedAt: model.fittedAt.toISOString(),
+          horizonDays: model.risk.horizonDays,
+          score: {
+            meaning: `100 x the probability of no order in the next ${model.risk.horizonDays} days: a 70 means about a 70% chance of no order in ${model.risk.horizonDays} days.`,
+            source: model.risk.source,
+            reason: model.risk.reason,
+            intercept: model.risk.intercept,
+            weights: { ...model.risk.weights },
+            means: { ...model.risk.means },
+            priorFeatures: [...model.risk.priorFeatures],
+          },
+          backtest: model.backtest ? { ...model.backtest, summary: backtestSummary(model.backtest) } : null,
+          spend: model.spend
+            ? {
+                kind: model.spend.kind,
+                reason: model.spend.reason,
+                params:
+                  model.spend.kind === 'gamma-gamma'
+                    ? { p: model.spend.params.p, q: model.spend.params.q, v: model.spend.params.gamma }
+                    : null,
+                meanOrderValue: model.spend.kind === 'mean' ? model.spend.meanOrderValue : null,
+              }
+            : null,
         };
       },
     );

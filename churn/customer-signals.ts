@@ -8,22 +8,32 @@
 // | open tickets    | `support.ticket_opened` events without a later `support.ticket_closed` (by id)   |
 // | refunds         | `order.refunded` events in the last 90 days (a partial refund counts as one)     |
 // | external score  | the latest `ExternalChurnScore` (from `churn_score.reported`), with its source   |
-// | email engagement| not available: opens and clicks are not attributed to customers (link scanners   |
-// |                 | open and click everything, see messaging/resend-webhooks.ts), so it is absent    |
+// | spend           | mean amount (total - refunded) of the repeat order days, the first day excluded  |
+// | email engagement| Resend's `email.opened` / `email.clicked` deliveries (`WebhookDelivery`, by     |
+// |                 | `emailId`) attributed to the customer through their `Message` (`providerId`):   |
+// |                 | the messages opened and the messages clicked in the last 30 days against the    |
+// |                 | 30 days before. A message counts once per kind and window, however often a link |
+// |                 | scanner or a reader opens it again                                               |
 //
 // Days are UTC calendar days, as in core/churn/risk.ts: everything dated on or before the calendar day of
 // `at` counts, so a score is a function of the day it is computed on.
 import { HORIZON_DAYS } from '../core/churn/customer-forecast.ts';
 import type { OrderRhythm } from '../core/churn/order-rhythm.ts';
-import type { ExternalScore, OpenTicket, Refund, SurveyAnswer } from '../core/churn/risk-score.ts';
+import type { EmailEngagement, ExternalScore, OpenTicket, Refund, SurveyAnswer } from '../core/churn/risk-score.ts';
 import type { Database } from '../runtime/database.ts';
 
 const DAY_MS = 86_400_000;
+/** The email engagement windows: the last 30 days against the 30 days before. */
+export const ENGAGEMENT_WINDOW_DAYS = 30;
 
 export type CustomerSignals = {
   customerRowId: string;
   externalId: string;
   rhythm: OrderRhythm | null;
+  /** Mean amount of the repeat order days (total - refunded, first day excluded); null without a repeat day. */
+  meanRepeatSpend: number | null;
+  /** Null when no email of theirs was opened or clicked in the two windows. */
+  email: EmailEngagement | null;
   surveys: SurveyAnswer[];
   openTickets: OpenTicket[];
   refunds: Refund[];
@@ -42,13 +52,18 @@ export async function loadCustomerSignals(db: Database, customerRowIds: readonly
   const endOfToday = new Date((today + 1) * DAY_MS).toISOString();
   const lookbackStart = new Date((today - HORIZON_DAYS) * DAY_MS).toISOString();
 
-  const [customers, orders, surveys, tickets, refunds, externals] = await Promise.all([
+  const recentStart = new Date((today + 1 - ENGAGEMENT_WINDOW_DAYS) * DAY_MS).toISOString();
+  const previousStart = new Date((today + 1 - 2 * ENGAGEMENT_WINDOW_DAYS) * DAY_MS).toISOString();
+
+  const [customers, orders, surveys, tickets, refunds, externals, engagement] = await Promise.all([
     db.$queryRaw<{ id: string; externalId: string }[]>`
       SELECT "id", "externalId" FROM "Customer" WHERE "id" = ANY(${ids}::text[])`,
-    db.$queryRaw<{ customerId: string; days: number; first: number; last: number }[]>`
-      SELECT "customerId", count(DISTINCT d)::int AS days, min(d)::int AS first, max(d)::int AS last
-      FROM (SELECT "customerId", floor(extract(epoch FROM "placedAt") / 86400)::int AS d FROM "Order"
-            WHERE "customerId" = ANY(${ids}::text[]) AND "placedAt" < ${endOfToday}::timestamptz) o
+    db.$queryRaw<{ customerId: string; days: number; first: number; last: number; meanRepeatSpend: number | null }[]>`
+      SELECT "customerId", count(*)::int AS days, min(d)::int AS first, max(d)::int AS last,
+             CASE WHEN count(*) > 1 THEN ((sum(t) - (array_agg(t ORDER BY d))[1]) / (count(*) - 1))::float8 END AS "meanRepeatSpend"
+      FROM (SELECT "customerId", floor(extract(epoch FROM "placedAt") / 86400)::int AS d, sum("total" - "refundedAmount") AS t
+            FROM "Order" WHERE "customerId" = ANY(${ids}::text[]) AND "placedAt" < ${endOfToday}::timestamptz
+            GROUP BY 1, 2) o
       GROUP BY 1`,
     db.$queryRaw<{ customerId: string; kind: string; score: number; answeredAt: Date }[]>`
       SELECT "customerId", "kind", "score", "answeredAt" FROM "SurveyResponse"
@@ -77,6 +92,14 @@ export async function loadCustomerSignals(db: Database, customerRowIds: readonly
       SELECT DISTINCT ON ("customerId") "customerId", "source", "score", "reportedAt" FROM "ExternalChurnScore"
       WHERE "customerId" = ANY(${ids}::text[]) AND "reportedAt" < ${endOfToday}::timestamptz
       ORDER BY "customerId", "reportedAt" DESC, "id"`,
+    db.$queryRaw<{ customerId: string; recent: number; previous: number }[]>`
+      SELECT m."customerId",
+             count(DISTINCT (m."id", w."type")) FILTER (WHERE w."receivedAt" >= ${recentStart}::timestamptz)::int AS recent,
+             count(DISTINCT (m."id", w."type")) FILTER (WHERE w."receivedAt" < ${recentStart}::timestamptz)::int AS previous
+      FROM "Message" m JOIN "WebhookDelivery" w ON w."emailId" = m."providerId"
+      WHERE m."customerId" = ANY(${ids}::text[]) AND w."type" IN ('email.opened', 'email.clicked')
+        AND w."receivedAt" >= ${previousStart}::timestamptz AND w."receivedAt" < ${endOfToday}::timestamptz
+      GROUP BY 1`,
   ]);
 
   const signals = new Map<string, CustomerSignals>();
@@ -84,11 +107,27 @@ export async function loadCustomerSignals(db: Database, customerRowIds: readonly
   for (const id of ids) {
     const externalId = externalIds.get(id);
     if (externalId === undefined || signals.has(id)) continue;
-    signals.set(id, { customerRowId: id, externalId, rhythm: null, surveys: [], openTickets: [], refunds: [], external: null });
+    signals.set(id, {
+      customerRowId: id,
+      externalId,
+      rhythm: null,
+      meanRepeatSpend: null,
+      email: null,
+      surveys: [],
+      openTickets: [],
+      refunds: [],
+      external: null,
+    });
   }
   for (const row of orders) {
     const s = signals.get(row.customerId);
-    if (s) s.rhythm = { orderDays: row.days, daysSinceFirstOrder: today - row.first, daysSinceLastOrder: today - row.last };
+    if (!s) continue;
+    s.rhythm = { orderDays: row.days, daysSinceFirstOrder: today - row.first, daysSinceLastOrder: today - row.last };
+    s.meanRepeatSpend = row.meanRepeatSpend === null ? null : Number(row.meanRepeatSpend);
+  }
+  for (const row of engagement) {
+    const s = signals.get(row.customerId);
+    if (s) s.email = { recent: row.recent, previous: row.previous, windowDays: ENGAGEMENT_WINDOW_DAYS };
   }
   for (const row of surveys) {
     signals.get(row.customerId)?.surveys.push({ kind: row.kind as 'csat' | 'nps', score: row.score, at: row.answeredAt });

@@ -8,8 +8,11 @@
 //    score is not a change: there is no band to come from, and the first run over an existing history
 //    would otherwise announce every customer's band at once (journeys that care about a band can check it
 //    at entry: `entry.churnBands`);
-//  - copies the score in force, band, value (spend in the 365 days before the instant) and risk value
-//    (score/100 x value) onto the customer: the at-risk list's sort keys (workspace/customer-list.ts);
+//  - copies the score in force, band, value (spend in the 365 days before the instant) and value at risk
+//    onto the customer: the at-risk list's sort keys (workspace/customer-list.ts). Value at risk = the
+//    predicted value over the next 365 days (BG/NBD expected orders in 365 days x the spend model's
+//    expected order value, core/churn/customer-value.ts; the last 365 days' spend before a run has fitted
+//    a spend model) x score/100, i.e. x P(no order in the next H days);
 //  - advances the page's committed cursor (`ChurnScoringPage`), when scoring a page.
 // Storing the events in the same transaction as the scores matters: after a crash between the two, the
 // retry would see the new band already stored and never announce the change. They are routed to
@@ -17,11 +20,12 @@
 // The event id is customer + new band + what computed it (the run, or the order event), so a retry
 // stores nothing twice. A score computed as of an earlier instant never replaces a later one.
 import { computeModelOutputs } from '../core/churn/customer-forecast.ts';
-import type { RiskBand, RiskConfig, RiskScore } from '../core/churn/risk-score.ts';
+import { customerValue } from '../core/churn/customer-value.ts';
+import type { RiskBand, RiskConfig, RiskModel, RiskScore } from '../core/churn/risk-score.ts';
 import { DEFAULT_RISK_CONFIG, scoreChurnRisk } from '../core/churn/risk-score.ts';
 import type { RoutableEvent } from '../core/routing/ports.ts';
 import type { Database } from '../runtime/database.ts';
-import type { ScoringModel } from './churn-model.ts';
+import { type ScoringModel, withStoredWeights } from './churn-model.ts';
 import { type CustomerSignals, loadCustomerSignals } from './customer-signals.ts';
 
 /** The configurable part of the score: band thresholds and the precedence of external scores. */
@@ -38,23 +42,36 @@ export const BAND_CHANGED = 'churn_band.changed';
 export const bandChangeEventId = (customerRowId: string, band: string, computedBy: string) =>
   `${BAND_CHANGED}:${customerRowId}:${band}:${computedBy}`;
 
-/** One customer's risk score from their signals, as of `at`. */
-export function scoreSignals(signals: CustomerSignals, at: Date, model: ScoringModel, config: ChurnScoringConfig): RiskScore {
+/** One customer's risk score from their signals, as of `at`, with the model's weights and horizon. */
+export function scoreSignals(
+  signals: CustomerSignals,
+  at: Date,
+  model: ScoringModel & { risk: RiskModel },
+  config: ChurnScoringConfig,
+): RiskScore {
   const rhythm = signals.rhythm;
   return scoreChurnRisk(
     {
       now: at,
       rhythm,
-      model: rhythm ? computeModelOutputs(model.params, model.unit, rhythm, at) : null,
+      model: rhythm ? computeModelOutputs(model.params, model.unit, rhythm, at, model.risk.horizonDays) : null,
       typicalGapDays: model.typicalGapDays,
       surveys: signals.surveys,
       openTickets: signals.openTickets,
       refunds: signals.refunds,
-      email: null,
+      email: signals.email,
       external: signals.external,
+      riskModel: model.risk,
     },
     config,
   );
+}
+
+/** Predicted value over the next 365 days of a scored customer; null without orders or without a spend model. */
+function predictedValueOf(signals: CustomerSignals, risk: RiskScore, model: ScoringModel): number | null {
+  if (!(model.spend && signals.rhythm && risk.model)) return null;
+  const value = customerValue(model.spend, signals.rhythm.orderDays - 1, signals.meanRepeatSpend, risk.model.expectedOrders365, 0);
+  return Number.isFinite(value.predictedValue) ? value.predictedValue : null;
 }
 
 export type ScoreWriteResult = {
@@ -87,10 +104,14 @@ export async function scoreAndStore(
     page?: { runId: string; page: number; cursor: string };
   },
 ): Promise<ScoreWriteResult> {
-  const { at, model, config } = options;
+  const { at, config } = options;
+  const model = await withStoredWeights(db, options.model, options.page?.runId);
   const signals = await loadCustomerSignals(db, options.customerRowIds, at);
   const scored = signals
-    .map((s) => ({ signals: s, risk: scoreSignals(s, at, model, config), computedBy: options.computedBy(s.customerRowId) }))
+    .map((s) => {
+      const risk = scoreSignals(s, at, model, config);
+      return { signals: s, risk, predictedValue: predictedValueOf(s, risk, model), computedBy: options.computedBy(s.customerRowId) };
+    })
     .sort((p, q) => (p.signals.customerRowId < q.signals.customerRowId ? -1 : 1));
   const ids = scored.map((s) => s.signals.customerRowId);
   const atIso = at.toISOString();
@@ -110,9 +131,9 @@ export async function scoreAndStore(
       if (writes.length > 0) {
         await tx.$executeRaw`
           INSERT INTO "ChurnScore" ("customerId", "score", "band", "source", "modelScore", "modelBand", "externalScore", "externalSource",
-                                    "pAlive", "expectedOrders90", "expectedNextOrderAt", "factors", "reasons", "computedAt", "computedBy")
+                                    "pAlive", "expectedOrders90", "predictedValue", "expectedNextOrderAt", "factors", "reasons", "computedAt", "computedBy")
           SELECT id, score, band, source, model_score, model_band, external_score, external_source, p_alive, expected_orders,
-                 next_order_at, factors, reasons, ${atIso}::timestamptz, computed_by
+                 predicted_value, next_order_at, factors, reasons, ${atIso}::timestamptz, computed_by
           FROM unnest(
             ${writes.map((w) => w.signals.customerRowId)}::text[], ${writes.map((w) => w.risk.score)}::float8[],
             ${writes.map((w) => w.risk.band)}::"ChurnBand"[], ${writes.map((w) => w.risk.source)}::text[],
@@ -120,22 +141,23 @@ export async function scoreAndStore(
             ${writes.map((w) => finiteOrNull(w.risk.external?.score))}::float8[], ${writes.map((w) => w.risk.external?.source ?? null)}::text[],
             ${writes.map((w) => finiteOrNull(w.risk.model?.pAlive))}::float8[],
             ${writes.map((w) => finiteOrNull(w.risk.model?.expectedOrders90))}::float8[],
+            ${writes.map((w) => finiteOrNull(w.predictedValue))}::float8[],
             ${writes.map((w) => w.risk.model?.nextOrderDate?.toISOString() ?? null)}::timestamptz[],
             ${writes.map((w) => JSON.stringify(w.risk.contributions))}::jsonb[], ${writes.map((w) => JSON.stringify(w.risk.reasons))}::jsonb[],
             ${writes.map((w) => w.computedBy)}::text[]
           ) AS u(id, score, band, source, model_score, model_band, external_score, external_source, p_alive, expected_orders,
-                 next_order_at, factors, reasons, computed_by)
+                 predicted_value, next_order_at, factors, reasons, computed_by)
           ON CONFLICT ("customerId") DO UPDATE SET
             "score" = EXCLUDED."score", "band" = EXCLUDED."band", "source" = EXCLUDED."source",
             "modelScore" = EXCLUDED."modelScore", "modelBand" = EXCLUDED."modelBand",
             "externalScore" = EXCLUDED."externalScore", "externalSource" = EXCLUDED."externalSource",
-            "pAlive" = EXCLUDED."pAlive", "expectedOrders90" = EXCLUDED."expectedOrders90",
+            "pAlive" = EXCLUDED."pAlive", "expectedOrders90" = EXCLUDED."expectedOrders90", "predictedValue" = EXCLUDED."predictedValue",
             "expectedNextOrderAt" = EXCLUDED."expectedNextOrderAt", "factors" = EXCLUDED."factors", "reasons" = EXCLUDED."reasons",
             "computedAt" = EXCLUDED."computedAt", "computedBy" = EXCLUDED."computedBy"`;
       }
       if (writes.length > 0) {
         // The at-risk list's sort keys on the customer (score in force, band, spend in the 365 days before
-        // `at`, score x value), in the same transaction as the score they copy. Raw SQL because it is
+        // `at`, value at risk), in the same transaction as the score they copy. Raw SQL because it is
         // set-based: one UPDATE ... FROM over the batch, the spend summed per customer by a lateral join
         // on Order(customerId, placedAt). The customer rows are locked first, in id order, with a SELECT ... FOR
         // NO KEY UPDATE (an UPDATE ... FROM locks in whatever order its join runs), so two scorings of
@@ -144,9 +166,10 @@ export async function scoreAndStore(
         await tx.$queryRaw`SELECT 1 FROM "Customer" WHERE "id" = ANY(${writeIds}::text[]) ORDER BY "id" FOR NO KEY UPDATE`;
         await tx.$executeRaw`
           UPDATE "Customer" c SET "riskScore" = v.score, "riskBand" = v.band, "value" = s.spend,
-                 "riskValue" = v.score / 100.0 * s.spend
+                 "riskValue" = v.score / 100.0 * COALESCE(v.predicted, s.spend)
           FROM unnest(${writeIds}::text[], ${writes.map((w) => w.risk.score)}::float8[],
-                      ${writes.map((w) => w.risk.band)}::"ChurnBand"[]) AS v(id, score, band)
+                      ${writes.map((w) => w.risk.band)}::"ChurnBand"[],
+                      ${writes.map((w) => finiteOrNull(w.predictedValue))}::float8[]) AS v(id, score, band, predicted)
           CROSS JOIN LATERAL (
             SELECT COALESCE(SUM(o."total" - o."refundedAmount"), 0)::float8 AS spend FROM "Order" o
             WHERE o."customerId" = v.id AND o."placedAt" > ${atIso}::timestamptz - interval '365 days'

@@ -114,21 +114,34 @@ export function sampleBeta(random: Random, a: number, b: number): number {
   return 1 / (1 + Math.exp(logY - logX));
 }
 
+/** One customer's life under the BG/NBD process: repeat-purchase times, and when they left. */
+export interface SimulatedLife {
+  /** Repeat-purchase times in (0, horizon]. */
+  readonly times: number[];
+  /** The time they left (right after their last purchase), or Infinity while still alive at the horizon. */
+  readonly dropout: number;
+}
+
 /**
- * Repeat-purchase times in (0, horizon] of one customer with purchase rate λ and dropout probability p:
- * exponential gaps while alive, and after each repeat purchase the customer leaves with probability p
- * (so there is no dropout before the first repeat purchase, as in the BG/NBD likelihood).
+ * A customer's life in (0, horizon] with purchase rate λ and dropout probability p: exponential gaps while
+ * alive, and after each repeat purchase the customer leaves with probability p (so there is no dropout
+ * before the first repeat purchase, as in the BG/NBD likelihood).
  */
-export function simulatePurchaseTimes(lambda: number, p: number, horizon: number, random: Random): number[] {
+export function simulateLife(lambda: number, p: number, horizon: number, random: Random): SimulatedLife {
   const times: number[] = [];
-  if (!(lambda > 0)) return times;
+  if (!(lambda > 0)) return { times, dropout: Number.POSITIVE_INFINITY };
   let t = 0;
   for (;;) {
     t += sampleExponential(random, lambda);
-    if (t > horizon) return times;
+    if (t > horizon) return { times, dropout: Number.POSITIVE_INFINITY };
     times.push(t);
-    if (random() < p) return times;
+    if (random() < p) return { times, dropout: t };
   }
+}
+
+/** The repeat-purchase times of `simulateLife` (the same draws). */
+export function simulatePurchaseTimes(lambda: number, p: number, horizon: number, random: Random): number[] {
+  return simulateLife(lambda, p, horizon, random).times;
 }
 
 export interface SimulatedCustomer extends CustomerSummary {
@@ -200,7 +213,14 @@ export interface SimulatedTransactions {
   /** Sorted by customer, then time. */
   readonly transactions: Transaction[];
   /** Latent values per customer, in customer order. */
-  readonly customers: { readonly customerId: string; readonly firstPurchase: Date; readonly lambda: number; readonly p: number }[];
+  readonly customers: {
+    readonly customerId: string;
+    readonly firstPurchase: Date;
+    readonly lambda: number;
+    readonly p: number;
+    /** When they left (right after a purchase); null while still alive at `end` (or never acquired). */
+    readonly dropoutAt: Date | null;
+  }[];
 }
 
 /**
@@ -230,12 +250,73 @@ export function simulateTransactions(params: BgNbdParams, options: SimulateTrans
     const firstMs = startMs + random() * options.acquisitionPeriods * unitMs;
     const lambda = sampleGamma(random, params.r, params.alpha);
     const p = sampleBeta(random, params.a, params.b);
-    latent.push({ customerId, firstPurchase: new Date(Math.round(firstMs)), lambda, p });
+    if (firstMs > endMs) {
+      latent.push({ customerId, firstPurchase: new Date(Math.round(firstMs)), lambda, p, dropoutAt: null });
+      continue;
+    }
+    emit(customerId, firstMs, i);
+    const life = simulateLife(lambda, p, (endMs - firstMs) / unitMs, random);
+    for (const t of life.times) emit(customerId, firstMs + t * unitMs, i);
+    const dropoutAt = Number.isFinite(life.dropout) ? new Date(Math.round(firstMs + life.dropout * unitMs)) : null;
+    latent.push({ customerId, firstPurchase: new Date(Math.round(firstMs)), lambda, p, dropoutAt });
+  }
+  return { transactions, customers: latent };
+}
+
+/** Parameters of the Pareto/NBD process (Schmittlein, Morrison & Colombo 1987): purchase and dropout rates. */
+export interface ParetoNbdParams {
+  /** Shape and rate of the gamma distribution of purchase rates λ (per unit). */
+  readonly r: number;
+  readonly alpha: number;
+  /** Shape and rate of the gamma distribution of dropout rates μ (per unit). */
+  readonly s: number;
+  readonly beta: number;
+}
+
+/** The published Pareto/NBD estimates for CDNOW (Fader, Hardie & Lee 2005), time in weeks. */
+export const CDNOW_PARETO_NBD_WEEKS: ParetoNbdParams = { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 };
+
+/**
+ * Transactions from a process with a true dropout that does not wait for a purchase: each customer buys at
+ * rate λ (Poisson) for an exponential lifetime of rate μ from their first purchase, then leaves for good
+ * (the Pareto/NBD process). Unlike the BG/NBD process, a one-time buyer can have left, which is what makes
+ * "alive at a date" a fair truth to rank customers against. Same options as `simulateTransactions`.
+ */
+export function simulateLifetimeTransactions(params: ParetoNbdParams, options: SimulateTransactionsOptions): SimulatedTransactions {
+  for (const key of ['r', 'alpha', 's', 'beta'] as const) {
+    if (!(Number.isFinite(params[key]) && params[key] > 0)) throw new RangeError(`${key} must be positive (got ${params[key]})`);
+  }
+  const { customers, random } = options;
+  const unitMs = daysPerUnit(options.unit ?? 'weeks') * MS_PER_DAY;
+  const startMs = options.start.getTime();
+  const endMs = options.end.getTime();
+  const prefix = options.idPrefix ?? 'c';
+  const width = String(Math.max(customers - 1, 0)).length;
+  const transactions: Transaction[] = [];
+  const latent: SimulatedTransactions['customers'] = [];
+  const emit = (customerId: string, ms: number, index: number) => {
+    const at = new Date(Math.min(Math.round(ms), endMs));
+    transactions.push(options.amount ? { customerId, at, amount: options.amount(random, index) } : { customerId, at });
+  };
+  for (let i = 0; i < customers; i++) {
+    const customerId = `${prefix}${String(i).padStart(width, '0')}`;
+    const firstMs = startMs + random() * options.acquisitionPeriods * unitMs;
+    const lambda = sampleGamma(random, params.r, params.alpha);
+    const mu = sampleGamma(random, params.s, params.beta);
+    const lifetime = sampleExponential(random, mu);
+    const leftMs = firstMs + lifetime * unitMs;
+    latent.push({
+      customerId,
+      firstPurchase: new Date(Math.round(firstMs)),
+      lambda,
+      p: mu,
+      dropoutAt: firstMs <= endMs && leftMs <= endMs ? new Date(Math.round(leftMs)) : null,
+    });
     if (firstMs > endMs) continue;
     emit(customerId, firstMs, i);
-    for (const t of simulatePurchaseTimes(lambda, p, (endMs - firstMs) / unitMs, random)) {
+    const until = Math.min(lifetime, (endMs - firstMs) / unitMs);
+    for (let t = sampleExponential(random, lambda); t <= until; t += sampleExponential(random, lambda))
       emit(customerId, firstMs + t * unitMs, i);
-    }
   }
   return { transactions, customers: latent };
 }

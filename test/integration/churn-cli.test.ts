@@ -135,7 +135,7 @@ describe('aftercare churn', () => {
     expect(csvOut.code, csvOut.stderr).toBe(0);
     const records = csvOut.stdout.trimEnd().split('\n');
     expect(records[0]).toBe(
-      'customer_id,orders,first_order,last_order,days_since_last_order,p_alive,expected_orders_90d,p_order_90d,next_order_date,risk_score,band,reasons',
+      'customer_id,orders,first_order,last_order,days_since_last_order,p_alive,expected_orders_90d,p_order_90d,next_order_date,risk_score,band,reasons,p_no_order_90d,predicted_value_365d,value_at_risk',
     );
     expect(records).toHaveLength(CUSTOMERS + 1);
     const scores = records.slice(1).map((record) => Number(record.split(',')[9]));
@@ -145,6 +145,14 @@ describe('aftercare churn', () => {
     const c0001 = records.find((record) => record.startsWith('c0001,'));
     const orderDays = new Set(transactions.filter((t) => t.customerId === 'c0001').map((t) => day(t.at))).size;
     expect(c0001?.split(',')[1]).toBe(String(orderDays));
+    // The score is 100 x P(no order in 90 days); the value at risk is the predicted value x that probability.
+    for (const record of records.slice(1, 200)) {
+      const fields = record.split(',');
+      const [pNoOrder, predicted, atRisk] = fields.slice(-3).map(Number) as [number, number, number];
+      expect(Number(fields[9])).toBeCloseTo(100 * pNoOrder, 0);
+      expect(predicted).toBeGreaterThanOrEqual(0);
+      expect(atRisk).toBeCloseTo(predicted * pNoOrder, 1);
+    }
   });
 
   it('evaluate compares the holdout predictions with what happened', async () => {
@@ -176,6 +184,22 @@ describe('aftercare churn', () => {
     expect(auc('recency \\(days since last purchase\\)')).toBeGreaterThan(0.6);
     expect(auc('model P\\(no purchase in the holdout\\)')).toBeGreaterThan(0.6);
     expect(auc('1 - P\\(alive\\)')).toBeGreaterThan(0);
+    // The risk score, computed as of the calibration end as the product would, ranks at least as well as recency.
+    expect(auc('risk score \\(P\\(no order in 90 days\\)\\)')).toBeGreaterThanOrEqual(auc('recency \\(days since last purchase\\)'));
+    expect(out).toMatch(
+      /^Backtest holdout \([\d,]+ customers as of 2024-10-02, [\d,]+ with no order in the next 90 days\): ROC AUC score 0\.\d{3}, recency 0\.\d{3}/m,
+    );
+  });
+
+  it('evaluate on the CDNOW 1/10 sample: the risk score ranks at least as well as recency (0.771)', async () => {
+    const file = fileURLToPath(new URL('../fixtures/cdnow/CDNOW_sample.txt', import.meta.url));
+    const result = await runCli(['churn', 'evaluate', '--transactions', file, '--calibration-end', '1997-09-30'], {});
+    expect(result.code, result.stderr).toBe(0);
+    const auc = (label: string) => Number(new RegExp(`^  ${label}\\s+([\\d.]+)$`, 'm').exec(result.stdout)?.[1]);
+    const recency = auc('recency \\(days since last purchase\\)');
+    expect(recency).toBeCloseTo(0.771, 3);
+    expect(auc('risk score \\(P\\(no order in 90 days\\)\\)')).toBeGreaterThanOrEqual(recency);
+    expect(result.stdout).toMatch(/^Risk score weights: learned by the backtest\. Learned from [\d]+ customers as of 1997-07-02/m);
   });
 
   it('says in one sentence what is wrong with bad input, with exit code 2', async () => {

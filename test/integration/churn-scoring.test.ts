@@ -161,7 +161,8 @@ describe('the churn scoring run over 20,000 customers', () => {
   });
 
   it("announces exactly one band change when one customer's data changes", async () => {
-    // A low-band customer 10 points short of medium, who then opens two support tickets (5 points each).
+    // A low-band customer a few points short of medium, who then opens two support tickets: each multiplies
+    // the odds of no order by e^0.3 (the documented prior weight: the history has too few tickets to learn it).
     const customer = await database.db.churnScore.findFirstOrThrow({
       where: { band: 'low', score: { gte: 21, lt: 29 } },
       include: { customer: true },
@@ -187,7 +188,8 @@ describe('the churn scoring run over 20,000 customers', () => {
     const event = events[0];
     expect(event?.customerId).toBe(customer.customerId);
     expect(event?.id).toBe(`churn_band.changed:${customer.customerId}:medium:run:${result.runId}`);
-    expect(event?.properties).toEqual({ from: 'low', to: 'medium', score: Math.round((customer.score + 10) * 10) / 10 });
+    const odds = (customer.score / (100 - customer.score)) * Math.exp(2 * 0.3);
+    expect(event?.properties).toEqual({ from: 'low', to: 'medium', score: expect.closeTo((100 * odds) / (1 + odds), 0.5) });
     expect(event?.occurredAt.getTime()).toBe(at.getTime());
     const rescored = await database.db.churnScore.findUniqueOrThrow({ where: { customerId: customer.customerId } });
     expect(rescored.band).toBe('medium');

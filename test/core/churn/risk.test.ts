@@ -4,8 +4,9 @@ import { computeModelOutputs } from '../../../core/churn/customer-forecast.ts';
 import { CDNOW_PRIOR_WEEKS, chooseModelParameters, priorParameters } from '../../../core/churn/model-choice.ts';
 import type { OrderRhythm } from '../../../core/churn/order-rhythm.ts';
 import { meanOrderGapDays, rhythmFromOrderDates, rhythmFromSummary, typicalOrderGapDays } from '../../../core/churn/order-rhythm.ts';
+import { RISK_FEATURES, type RiskModel } from '../../../core/churn/risk-features.ts';
 import type { RiskInput } from '../../../core/churn/risk-score.ts';
-import { bandOf, DEFAULT_RISK_CONFIG, MAX_POINTS, RISK_FACTORS, scoreChurnRisk } from '../../../core/churn/risk-score.ts';
+import { bandOf, DEFAULT_RISK_CONFIG, priorRiskModel, RISK_FACTORS, scoreChurnRisk } from '../../../core/churn/risk-score.ts';
 import { createRandom, simulateSummaries } from '../../../core/churn/synthetic.ts';
 
 const now = new Date('2026-06-01T15:00:00Z');
@@ -25,43 +26,48 @@ function assess(orderDates: Date[], extra: Partial<RiskInput> = {}, config = {})
 
 const sum = (values: number[]) => values.reduce((s, v) => s + v, 0);
 
-describe('the three archetypes a success manager knows', () => {
-  it('a one-time buyer from long ago is at least medium risk, because nobody reorders that late', () => {
-    const result = assess([daysAgo(300)]);
-    expect(['medium', 'high']).toContain(result.band);
-    expect(result.reasons[0]).toBe('Only one order, 300 days ago; repeat customers usually reorder within 45 days');
-    expect(result.reasons).toContain('Unlikely to order in the next 90 days (6% chance)');
+describe('the score is a probability', () => {
+  it('is 100 x P(no order in the next 90 days): with the fallback weights, the BG/NBD probability itself', () => {
+    for (const orders of [[daysAgo(300)], regular(12, 30, 3), regular(12, 30, 94), regular(3, 60, 20)]) {
+      const result = assess(orders);
+      const model = result.model as NonNullable<typeof result.model>;
+      expect(result.score).toBeCloseTo(100 * (1 - model.pOrder90), 1);
+      expect(result.probabilityNoOrder).toBeCloseTo(1 - model.pOrder90, 12);
+      expect(result.horizonDays).toBe(90);
+    }
   });
 
-  it('a regular who just ordered is low risk', () => {
+  it('a one-time buyer from long ago is high risk, and the reason says how unlikely an order is', () => {
+    const result = assess([daysAgo(300)]);
+    expect(result.band).toBe('high');
+    expect(result.reasons).toEqual(['Unlikely to order in the next 90 days (6% chance)']);
+  });
+
+  it('a regular who just ordered is low risk, and orders again within about one gap', () => {
     const result = assess(regular(12, 30, 3));
     expect(result.band).toBe('low');
-    expect(result.score).toBeLessThan(10);
     expect(result.model?.pAlive).toBeGreaterThan(0.9);
     expect(result.model?.expectedOrders90).toBeGreaterThan(2);
-    // the next order is expected within about one gap
     const next = result.model?.nextOrderDate as Date;
     expect(next.getTime()).toBeGreaterThan(now.getTime());
     expect(next.getTime()).toBeLessThan(daysAgo(-45).getTime());
   });
 
-  it('a lapsed regular is high risk, with the overdue rhythm as the first reason', () => {
-    const result = assess(regular(12, 30, 94));
-    expect(result.band).toBe('high');
-    expect(result.reasons[0]).toBe('No order for 94 days; usually orders every 30');
-    expect(result.reasons[1]).toMatch(
-      /^Their purchase pattern suggests they may have stopped buying \(\d+% chance they are still an active customer\)$/,
-    );
-  });
-
-  it('a detractor answer is a reason in the words of the survey', () => {
-    const result = assess(regular(12, 30, 3), { surveys: [{ kind: 'csat', score: 1, at: daysAgo(1) }] });
-    expect(result.reasons[0]).toBe('Rated their last order 1 out of 5');
-    expect(result.band).toBe('medium');
+  it('takes the horizon H of its weights', () => {
+    const rhythm = rhythmFromOrderDates(regular(4, 30, 20), now) as OrderRhythm;
+    const in30 = scoreChurnRisk({
+      now,
+      rhythm,
+      model: computeModelOutputs(params, 'weeks', rhythm, now, 30),
+      riskModel: priorRiskModel(30),
+    });
+    const in90 = assess(regular(4, 30, 20));
+    expect(in30.horizonDays).toBe(30);
+    expect(in30.score).toBeGreaterThan(in90.score); // less time to order: more likely to place none
   });
 });
 
-describe('scoreChurnRisk', () => {
+describe('contributions', () => {
   const everything = (): Partial<RiskInput> => ({
     surveys: [
       { kind: 'nps', score: 5, at: daysAgo(20) },
@@ -73,96 +79,91 @@ describe('scoreChurnRisk', () => {
     refunds: [{ at: daysAgo(5) }, { at: daysAgo(400) }],
     email: { recent: 2, previous: 10, windowDays: 30 },
   });
+  const zeros = Object.fromEntries(RISK_FEATURES.map((f) => [f.name, 0])) as RiskModel['weights'];
+  /** Learned-looking weights: recency against the rhythm, frequency and tenure count too. */
+  const learned: RiskModel = {
+    source: 'backtest',
+    reason: 'test',
+    horizonDays: 90,
+    intercept: -1,
+    weights: {
+      ...zeros,
+      noOrderLogit: 0.6,
+      dropout: 1,
+      overdueLogRatio: 0.8,
+      frequencyLog: -0.7,
+      tenureLog: 0.2,
+      detractor: 1,
+      openTickets: 0.3,
+      refunds: 0.3,
+      engagementDrop: 0.7,
+    },
+    means: { ...zeros, noOrderLogit: 1.5, dropout: 0.1, overdueLogRatio: 0.5, frequencyLog: 0.4, tenureLog: 5 },
+    priorFeatures: ['detractor', 'openTickets', 'refunds', 'engagementDrop'],
+  };
 
-  it('gives one contribution per factor, summing exactly to the model score', () => {
+  it('gives one contribution per factor, in points that add up exactly to the score', () => {
     const cases = [
       assess([daysAgo(300)]),
       assess(regular(12, 30, 3)),
       assess(regular(12, 30, 94), everything()),
       assess(regular(4, 17, 40), everything()),
       assess(regular(2, 200, 10), { email: { recent: 9, previous: 10, windowDays: 30 } }),
+      assess(regular(12, 30, 94), { riskModel: learned }),
+      assess(regular(12, 30, 3), { ...everything(), riskModel: learned }),
+      assess([daysAgo(2)], { riskModel: learned }),
     ];
     for (const result of cases) {
       expect(result.contributions.map((c) => c.factor)).toEqual(RISK_FACTORS);
       const points = result.contributions.map((c) => c.points);
-      expect(sum(points)).toBeCloseTo(result.modelScore, 9);
-      expect(result.score).toBe(result.modelScore);
-      for (const p of points) {
-        expect(p).toBeGreaterThanOrEqual(0);
-        expect(Math.round(p * 10)).toBeCloseTo(p * 10, 9); // tenths
-      }
-      expect(result.modelScore).toBeGreaterThanOrEqual(0);
-      expect(result.modelScore).toBeLessThanOrEqual(100);
+      expect(Math.round(sum(points) * 10)).toBe(Math.round(result.modelScore * 10));
+      expect(result.modelScore).toBeCloseTo(100 * result.probabilityNoOrder, 1);
+      for (const p of points) expect(Math.round(p * 10)).toBeCloseTo(p * 10, 9); // tenths
     }
   });
 
-  it('scores each signal as documented', () => {
+  it('starts from the base rate and shares the rest in proportion to each factor’s log-odds', () => {
     const result = scoreChurnRisk({ now, rhythm: null, model: null, ...everything() });
     const points = Object.fromEntries(result.contributions.map((c) => [c.factor, c.points]));
-    expect(points).toEqual({
-      dropout: 0,
-      quiet: 0,
-      overdue: 0,
-      detractor: 15, // the worst answer in 90 days: CSAT 2 and NPS 5 both count 15
-      tickets: 10,
-      refunds: 5, // the refund 400 days ago does not count
-      engagement: 7.3, // drop 80%: 10 · (0.8 - 0.25) / 0.75
-    });
-    expect(result.modelScore).toBe(37.3);
+    // Without orders, only the signals move the fallback's even chance: log-odds 1.0 x 0.5 (the worst answer
+    // in 90 days is mild: CSAT 2, NPS 5), 0.3 x 2 tickets, 0.3 x 1 refund (the other is 400 days old) and
+    // 0.7 x 0.8 (email engagement down 80%) = 1.96.
+    const z = 0.5 + 0.6 + 0.3 + 0.56;
+    const score = 100 / (1 + Math.exp(-z));
+    expect(result.modelScore).toBeCloseTo(score, 1);
+    const slope = (score - 50) / z;
+    expect(points.baseline).toBe(50);
+    expect(points.detractor).toBeCloseTo(slope * 0.5, 1);
+    expect(points.tickets).toBeCloseTo(slope * 0.6, 1);
+    expect(points.refunds).toBeCloseTo(slope * 0.3, 1);
+    expect(points.engagement).toBeCloseTo(slope * 0.56, 1);
+    // largest first: tickets (0.6), engagement (0.56), the answer (0.5); the refund (0.3) is fourth
     expect(result.reasons).toEqual([
-      'Answered 5 out of 10 when asked whether they would recommend us (20 days ago)',
       '2 open support tickets, the oldest opened 12 days ago',
       'Email engagement down 80%: 2 opens and clicks in the last 30 days, against 10 in the 30 days before',
+      'Answered 5 out of 10 when asked whether they would recommend us (20 days ago)',
     ]);
   });
 
-  it('caps the score at 100 by scaling every contribution', () => {
-    const result = assess(regular(20, 7, 200), {
-      surveys: [{ kind: 'csat', score: 1, at: daysAgo(2) }],
-      openTickets: [{ openedAt: daysAgo(1) }, { openedAt: daysAgo(1) }, { openedAt: daysAgo(1) }],
-      refunds: [{ at: daysAgo(1) }, { at: daysAgo(2) }],
-      email: { recent: 0, previous: 30, windowDays: 30 },
-    });
-    expect(result.modelScore).toBe(100);
-    expect(sum(result.contributions.map((c) => c.points))).toBeCloseTo(100, 9);
-    const detractor = result.contributions.find((c) => c.factor === 'detractor');
-    expect(detractor?.points).toBeLessThan(MAX_POINTS.detractor); // scaled down
-    expect(result.band).toBe('high');
+  it('takes points away for what lowers the risk, and gives as reasons only what raises it', () => {
+    const fresh = assess(regular(12, 30, 3), { riskModel: learned });
+    const lapsed = assess(regular(12, 30, 94), { riskModel: learned });
+    const pointsOf = (r: typeof fresh, factor: string) => r.contributions.find((c) => c.factor === factor)?.points as number;
+    expect(pointsOf(fresh, 'frequency')).toBeLessThan(0); // twelve orders: more than most
+    expect(pointsOf(fresh, 'overdue')).toBeLessThan(0);
+    expect(pointsOf(lapsed, 'overdue')).toBeGreaterThan(3);
+    expect(lapsed.reasons[0]).toBe('No order for 94 days; usually orders every 30');
+    expect(lapsed.score).toBeGreaterThan(fresh.score + 20);
+    expect(fresh.reasons.join(' ')).not.toMatch(/orders every|Only/);
   });
 
-  it('ignores a small engagement drop, a short email history, and nothing to compare with', () => {
-    const base = assess(regular(5, 30, 10));
+  it('ignores a small history of email, and engagement that did not drop', () => {
     const points = (extra: Partial<RiskInput>) =>
       assess(regular(5, 30, 10), extra).contributions.find((c) => c.factor === 'engagement')?.points;
-    expect(points({ email: { recent: 8, previous: 10, windowDays: 30 } })).toBe(0); // 20% drop
+    expect(points({ email: { recent: 12, previous: 10, windowDays: 30 } })).toBe(0);
     expect(points({ email: { recent: 0, previous: 2, windowDays: 30 } })).toBe(0); // too little before
     expect(points({ email: null })).toBe(0);
-    expect(points({ email: { recent: 0, previous: 10, windowDays: 30 } })).toBe(MAX_POINTS.engagement);
-    expect(base.contributions.find((c) => c.factor === 'engagement')?.value).toBeNull();
-  });
-
-  it('grows the overdue points from 0 at one gap to the maximum at three gaps', () => {
-    const overdue = (lastAgo: number) => assess(regular(6, 30, lastAgo)).contributions.find((c) => c.factor === 'overdue');
-    expect(overdue(30)?.points).toBe(0);
-    expect(overdue(60)?.points).toBeCloseTo(MAX_POINTS.overdue / 2, 1);
-    expect(overdue(90)?.points).toBe(MAX_POINTS.overdue);
-    expect(overdue(400)?.points).toBe(MAX_POINTS.overdue);
-    expect(overdue(60)?.value).toBeCloseTo(2, 9);
-    // a single order without a typical gap has no rhythm to be late against
-    const lone = scoreChurnRisk({ now, rhythm: { orderDays: 1, daysSinceFirstOrder: 300, daysSinceLastOrder: 300 }, model: null });
-    expect(lone.contributions.find((c) => c.factor === 'overdue')?.points).toBe(0);
-  });
-
-  it('uses the model outputs: dropout = 30 · (1 - P(alive)), quiet = 20 · P(no order in 90 days)', () => {
-    const result = assess(regular(12, 30, 94));
-    const model = result.model as NonNullable<typeof result.model>;
-    const rhythm = rhythmFromOrderDates(regular(12, 30, 94), now) as OrderRhythm;
-    expect(model.pAlive).toBeCloseTo(probabilityAlive(params, { x: 11, tx: 330 / 7, T: 424 / 7 }), 12);
-    expect(rhythm).toEqual({ orderDays: 12, daysSinceFirstOrder: 424, daysSinceLastOrder: 94 });
-    const points = Object.fromEntries(result.contributions.map((c) => [c.factor, c.points]));
-    // rounded to tenths by largest remainder: within 0.1 point
-    expect(Math.abs((points.dropout as number) - 30 * (1 - model.pAlive))).toBeLessThanOrEqual(0.1);
-    expect(Math.abs((points.quiet as number) - 20 * (1 - model.pOrder90))).toBeLessThanOrEqual(0.1);
+    expect(points({ email: { recent: 0, previous: 10, windowDays: 30 } })).toBeGreaterThan(3);
   });
 
   it('rejects inconsistent band thresholds and out-of-range external scores', () => {
@@ -181,7 +182,7 @@ describe('bands', () => {
   });
 
   it('takes configured thresholds', () => {
-    const orders = regular(12, 30, 94); // scores in the 60s
+    const orders = regular(12, 30, 94); // scores in the 50s
     const strict = assess(orders, {}, { thresholds: { medium: 50, high: 80 } });
     expect(strict.band).toBe('medium');
     expect(assess(orders, {}, { thresholds: { medium: 10, high: 20 } }).band).toBe('high');
@@ -191,8 +192,8 @@ describe('bands', () => {
 });
 
 describe('external scores', () => {
-  const lapsed = regular(12, 30, 94); // model score in the 60s
-  const fresh = regular(12, 30, 3); // model score under 10
+  const lapsed = [daysAgo(300)]; // model score in the 90s
+  const fresh = regular(12, 30, 3); // model score under 20
   const external = { score: 45, source: 'crm-model', at: daysAgo(1) };
 
   it("'model' (the default) keeps the model score and only shows the external one", () => {
