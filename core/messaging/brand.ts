@@ -1,8 +1,7 @@
 // The business's look, shown in every email (templates/_partials/layout*.hbs) and on every page a
 // customer opens from one: an optional logo, an accent colour for buttons and links, and a footer
-// line. Configured once (BRAND_LOGO_URL, BRAND_ACCENT, BRAND_FOOTER) and checked at start-up.
-import { safeLink } from './link-safety.ts';
-
+// line. Configured once (BRAND_LOGO_URL, BRAND_ACCENT, BRAND_FOOTER) and checked at start-up
+// (runtime/config.ts).
 export type Brand = {
   /** An https image URL, or null for none. */
   logoUrl: string | null;
@@ -17,13 +16,6 @@ export const DEFAULT_ACCENT = '#2563eb';
 export const defaultBrand: Brand = { logoUrl: null, accent: DEFAULT_ACCENT, footer: null };
 
 export const isHexColour = (value: string) => /^#[0-9a-fA-F]{6}$/.test(value);
-
-/** Why the brand cannot be used (one sentence naming the setting), or null when it can. */
-export function brandProblem(brand: { logoUrl?: string | null; accent?: string | null }): string | null {
-  if (brand.logoUrl && safeLink(brand.logoUrl) === null) return 'BRAND_LOGO_URL must be an https URL such as https://shop.example/logo.png';
-  if (brand.accent && !isHexColour(brand.accent)) return 'BRAND_ACCENT must be a colour written #rrggbb, such as #0f766e';
-  return null;
-}
 
 /** The text colour that reads on the accent: white on dark accents, near-black on light ones (WCAG relative luminance). */
 export function textOnAccent(accent: string): string {

@@ -1,7 +1,6 @@
 // Review links: signed per order (and per item when a template asks for it), so that a click lands on
 // the business's review target or on the built-in review page, and only for the order it names. The
 // token carries row ids and the business's order and item references, never an email address.
-import { safeLink } from './link-safety.ts';
 import type { SignedLinks } from './render.ts';
 import { signToken, verifyToken } from './tokens.ts';
 
@@ -88,21 +87,9 @@ export function reviewLinkSigner(options: {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The business's review target (REVIEW_URL_TEMPLATE)
+// The business's review target (REVIEW_URL_TEMPLATE, checked at start-up by runtime/config.ts)
 
 const PLACEHOLDER = /\{(\w+)\}/g;
-const knownPlaceholders = new Set(['order', 'item']);
-
-/**
- * Why a review URL template cannot be used, or null when it can: it must become a safe https URL with
- * its `{order}` and `{item}` references filled in, and name no other placeholder.
- */
-export function reviewTargetProblem(template: string): string | null {
-  const unknown = [...template.matchAll(PLACEHOLDER)].map((match) => match[1] as string).filter((name) => !knownPlaceholders.has(name));
-  if (unknown.length > 0) return `names {${unknown[0]}}; only {order} and {item} are filled in`;
-  if (!safeLink(fillReviewTarget(template, { orderId: 'order-1', itemId: 'item-1' }))) return 'must be an https URL';
-  return null;
-}
 
 /** The review target for an order (and item): each reference URL-encoded into its placeholder, empty when absent. */
 export function fillReviewTarget(template: string, refs: { orderId: string | null; itemId: string | null }): string {
