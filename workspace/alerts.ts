@@ -4,8 +4,9 @@
 // open again: the list says so at once, and the delivery pass stores it. Every action is recorded in the
 // audit trail with its author, in the same transaction.
 import type { Actor } from '../core/access/permissions.ts';
-import type { Database, Prisma } from '../runtime/database.ts';
+import { type Database, type Prisma, poolOf } from '../runtime/database.ts';
 import { recordAudit } from './audit.ts';
+import { statementName } from './customer-list.ts';
 
 export const alertStatuses = ['open', 'acknowledged', 'snoozed', 'resolved'] as const;
 export type AlertStatus = (typeof alertStatuses)[number];
@@ -90,12 +91,6 @@ export function statusWhere(status: AlertStatus, now: Date): Prisma.AlertWhereIn
   return { status };
 }
 
-/** Alerts whose owner (assignee, else the customer's owner) is `userId`; null: nobody's. */
-export function ownerWhere(userId: string | null): Prisma.AlertWhereInput {
-  if (userId === null) return { assigneeId: null, OR: [{ customerId: null }, { customer: { ownerId: null } }] };
-  return { OR: [{ assigneeId: userId }, { assigneeId: null, customer: { ownerId: userId } }] };
-}
-
 type Cursor = { at: string; id: string };
 const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
 function decodeCursor(text: string): Cursor {
@@ -110,7 +105,8 @@ function decodeCursor(text: string): Cursor {
 
 /**
  * Newest first, by (createdAt, id): a page starts strictly after the last row of the previous one, so an
- * alert raised meanwhile neither shifts nor repeats a row.
+ * alert raised meanwhile neither shifts nor repeats a row. One SQL statement (the Today page asks twice on
+ * every load): the alerts' status index, each alert's customer by primary key for its owner, then the page.
  */
 export async function listAlerts(
   db: Database,
@@ -118,34 +114,69 @@ export async function listAlerts(
   filters: AlertFilters,
   now: Date = new Date(),
 ): Promise<{ alerts: AlertView[]; nextCursor: string | null }> {
-  const and: Prisma.AlertWhereInput[] = [];
-  if (filters.status) and.push(statusWhere(filters.status, now));
-  if (filters.kind) and.push({ kind: filters.kind });
+  const values: unknown[] = [];
+  const add = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const where: string[] = [];
+  if (filters.status) where.push(statusSql(filters.status, () => add(now.toISOString())));
+  if (filters.kind) where.push(`a."kind" = ${add(filters.kind)}`);
   if (filters.owner !== undefined) {
-    if (filters.owner === 'unassigned') and.push(ownerWhere(null));
+    let owner: string | null;
+    if (filters.owner === 'unassigned') owner = null;
     else if (filters.owner === 'me') {
       if (!actor.userId) throw new AlertActionError('invalid', 'owner=me needs a signed-in user or an API key made for a user.', 'owner');
-      and.push(ownerWhere(actor.userId));
-    } else if (UUID.test(filters.owner)) and.push(ownerWhere(filters.owner));
+      owner = actor.userId;
+    } else if (UUID.test(filters.owner)) owner = filters.owner;
     else throw new AlertActionError('invalid', "owner must be a staff user id, 'me' or 'unassigned'.", 'owner');
+    // The owner is the assignee, else the customer's owner; an alert without either (or without a customer) is nobody's.
+    if (owner === null) where.push(`a."assigneeId" IS NULL AND c."ownerId" IS NULL`);
+    else {
+      const user = add(owner);
+      where.push(`(a."assigneeId" = ${user} OR (a."assigneeId" IS NULL AND c."ownerId" = ${user}))`);
+    }
   }
   if (filters.cursor) {
     const cursor = decodeCursor(filters.cursor);
-    const at = new Date(cursor.at);
-    and.push({ OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: cursor.id } }] });
+    const at = add(cursor.at);
+    where.push(`(a."createdAt" < ${at}::timestamptz OR (a."createdAt" = ${at}::timestamptz AND a."id" < ${add(cursor.id)}))`);
   }
-  const rows = await db.alert.findMany({
-    where: { AND: and },
-    include: { customer: customerSelect },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: filters.limit + 1,
-  });
+  const text = `
+    SELECT a.*, c."externalId" AS "customerExternalId", c."name" AS "customerName", c."email" AS "customerEmail",
+           c."ownerId" AS "customerOwnerId"
+    FROM "Alert" a LEFT JOIN "Customer" c ON c."id" = a."customerId"
+    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY a."createdAt" DESC, a."id" DESC
+    LIMIT ${add(filters.limit + 1)}`;
+  type Row = Omit<AlertRow, 'customer'> & {
+    customerExternalId: string | null;
+    customerName: string | null;
+    customerEmail: string | null;
+    customerOwnerId: string | null;
+  };
+  const result = await poolOf(db).query<Row>({ name: statementName('alert-list', text), text, values });
+  const rows: AlertRow[] = result.rows.map(({ customerExternalId, customerName, customerEmail, customerOwnerId, ...alert }) => ({
+    ...alert,
+    customer:
+      alert.customerId && customerExternalId !== null
+        ? { id: alert.customerId, externalId: customerExternalId, name: customerName, email: customerEmail, ownerId: customerOwnerId }
+        : null,
+  }));
   const page = rows.slice(0, filters.limit);
   const last = page[page.length - 1];
   return {
     alerts: page.map((row) => alertView(row, now)),
     nextCursor: rows.length > filters.limit && last ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id }) : null,
   };
+}
+
+/** statusWhere in SQL, for the alias `a`; `now()` adds the instant as a parameter. */
+function statusSql(status: AlertStatus, now: () => string): string {
+  if (status === 'open')
+    return `(a."status" = 'open' OR (a."status" = 'snoozed' AND (a."snoozedUntil" IS NULL OR a."snoozedUntil" <= ${now()}::timestamptz)))`;
+  if (status === 'snoozed') return `(a."status" = 'snoozed' AND a."snoozedUntil" > ${now()}::timestamptz)`;
+  return `a."status" = '${status === 'acknowledged' ? 'acknowledged' : 'resolved'}'`;
 }
 
 async function findAlert(db: Database | Prisma.TransactionClient, id: string): Promise<AlertRow> {

@@ -3,6 +3,7 @@
 // with the same figures as a table.
 import { Bar, BarChart, CartesianGrid, Cell, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatDate, formatDateTime, formatNumber } from '../format.ts';
+import { formatScore } from './sm-format.ts';
 import type { Contribution, RiskBand } from './sm-types.ts';
 
 const factorNames: Record<string, string> = {
@@ -22,6 +23,13 @@ export const factorName = (factor: string) => factorNames[factor] ?? factor.repl
 const axisTick = { fill: '#57606a', fontSize: 12 };
 const RAISES = '#b42318';
 const LOWERS = '#1a6b37';
+
+/** The bars start at zero: the axis spans 0 and every value, rounded out to whole points. */
+function domainWithZero(values: number[]): [number, number] {
+  const low = Math.min(0, ...values);
+  const high = Math.max(0, ...values);
+  return [Math.floor(low), Math.ceil(high)];
+}
 
 export function ContributionsChart({ contributions }: { contributions: Contribution[] }) {
   const baseline = contributions.find((c) => c.factor === 'baseline');
@@ -44,7 +52,7 @@ export function ContributionsChart({ contributions }: { contributions: Contribut
           <ResponsiveContainer width="100%" height={32 * factors.length + 40}>
             <BarChart data={factors} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 8 }} accessibilityLayer={false}>
               <CartesianGrid horizontal={false} stroke="#eaeef2" />
-              <XAxis type="number" tick={axisTick} domain={['auto', 'auto']} />
+              <XAxis type="number" tick={axisTick} domain={domainWithZero(factors.map((f) => f.points))} />
               <YAxis type="category" dataKey="label" width={230} tick={axisTick} />
               <ReferenceLine x={0} stroke="#57606a" />
               <Tooltip formatter={(value) => [`${formatNumber(Number(value), 1)} points`, 'Contribution']} />
@@ -115,7 +123,7 @@ export function ScoreHistoryChart({
             <ReferenceLine y={thresholds.medium} stroke="#7a4d00" strokeDasharray="4 4" />
             <Tooltip
               labelFormatter={(at) => formatDateTime(new Date(Number(at)).toISOString())}
-              formatter={(value) => [formatNumber(Number(value), 1), 'Score']}
+              formatter={(value) => [formatScore(Number(value)), 'Score']}
             />
             <Line dataKey="score" type="stepAfter" stroke="#0b57a4" strokeWidth={2} dot={{ r: 3 }} isAnimationActive={false} />
           </LineChart>
@@ -142,7 +150,7 @@ export function ScoreHistoryChart({
             {history.map((h) => (
               <tr key={h.at}>
                 <td>{formatDateTime(h.at)}</td>
-                <td className="number">{formatNumber(h.score, 1)}</td>
+                <td className="number">{formatScore(h.score)}</td>
                 <td>{h.band}</td>
               </tr>
             ))}

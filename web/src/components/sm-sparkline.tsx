@@ -1,7 +1,7 @@
 // A row's 30-day score trend, drawn small: the score 30 days ago (when there was one), each change since,
 // and the score now. The drawing is hidden from screen readers; a sentence says the same in words.
 import { Line, LineChart, XAxis, YAxis } from 'recharts';
-import { formatNumber } from '../format.ts';
+import { formatScore } from './sm-format.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -26,11 +26,11 @@ export function trendInWords(points: Point[]): string {
   const first = points[0];
   const last = points[points.length - 1];
   if (!first || !last) return 'No score in the last 30 days.';
-  if (points.length === 1 || first.at === last.at) return `Score ${formatNumber(last.score, 1)}; no earlier score in the last 30 days.`;
+  if (points.length === 1 || first.at === last.at) return `Score ${formatScore(last.score)}; no earlier score in the last 30 days.`;
   const change = last.score - first.score;
-  const direction = Math.abs(change) < 0.05 ? 'unchanged' : `${change > 0 ? 'up' : 'down'} ${formatNumber(Math.abs(change), 1)} points`;
+  const direction = Math.abs(change) < 0.05 ? 'unchanged' : `${change > 0 ? 'up' : 'down'} ${formatScore(Math.abs(change))} points`;
   const changes = points.length - 2;
-  return `Score ${formatNumber(first.score, 1)} 30 days ago, ${formatNumber(last.score, 1)} now: ${direction}${
+  return `Score ${formatScore(first.score)} 30 days ago, ${formatScore(last.score)} now: ${direction}${
     changes > 0 ? ` (${changes} change${changes === 1 ? '' : 's'} in between)` : ''
   }.`;
 }
@@ -63,7 +63,13 @@ export function Sparkline({
               type="stepAfter"
               stroke={colour}
               strokeWidth={2}
-              dot={points.length === 1 ? { r: 2, fill: colour } : false}
+              dot={(props: { cx?: number; cy?: number; index?: number }) =>
+                props.index === points.length - 1 && props.cx !== undefined && props.cy !== undefined ? (
+                  <circle key="now" cx={props.cx} cy={props.cy} r={2.5} fill={colour} />
+                ) : (
+                  <g key={`point-${props.index}`} />
+                )
+              }
               isAnimationActive={false}
             />
           </LineChart>

@@ -7,6 +7,7 @@ import { Link, useParams } from 'react-router';
 import { contactChannels } from '../../../core/events/event-schemas.ts';
 import { ApiError, api } from '../api.ts';
 import { AlertList } from '../components/sm-alerts.tsx';
+import { formatScore } from '../components/sm-format.ts';
 import { ContributionsChart, ScoreHistoryChart } from '../components/sm-score-charts.tsx';
 import { Timeline } from '../components/sm-timeline.tsx';
 import type { Account, StaffMember } from '../components/sm-types.ts';
@@ -123,7 +124,7 @@ function RiskSummary({ account }: { account: Account }) {
   return (
     <>
       <div className="sm-score">
-        <span className="sm-score-number">{formatNumber(s.score, 1)}</span>
+        <span className="sm-score-number">{formatScore(s.score)}</span>
         <Band band={s.band} />
         <span className="muted small-text">
           out of 100 · scored {formatRelative(s.computedAt)}
@@ -132,7 +133,7 @@ function RiskSummary({ account }: { account: Account }) {
       </div>
       {s.source !== 'external' && s.externalScore !== null ? (
         <p className="muted small-text">
-          {s.externalSource ?? 'Your own model'} reports {formatNumber(s.externalScore, 1)}; the model’s score is in force.
+          {s.externalSource ?? 'Your own model'} reports {formatScore(s.externalScore)}; the model’s score is in force.
         </p>
       ) : null}
       <h3>Why</h3>

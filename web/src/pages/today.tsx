@@ -6,6 +6,7 @@ import { Link, useSearchParams } from 'react-router';
 import type { ApiError } from '../api.ts';
 import { api } from '../api.ts';
 import { AlertList } from '../components/sm-alerts.tsx';
+import { formatScore } from '../components/sm-format.ts';
 import { Sparkline } from '../components/sm-sparkline.tsx';
 import type { AlertPage, CustomerPage, CustomerRow, RiskBand } from '../components/sm-types.ts';
 import { formatNumber, formatRelative } from '../format.ts';
@@ -14,7 +15,9 @@ import { asApiError, Band, Card, EmptyState, ErrorNote, Loading, PageHeader, use
 import './today.css';
 
 const PAGE_SIZE = 50;
-const ALERTS_SHOWN = 20;
+const ALERTS_PAGE = 50;
+/** Alerts shown per section before "Show more": the list below matters as much. */
+const ALERTS_FIRST = 5;
 const bands: RiskBand[] = ['high', 'medium', 'low'];
 const owners = ['anyone', 'me', 'unassigned'] as const;
 type OwnerChoice = (typeof owners)[number];
@@ -46,70 +49,127 @@ export function TodayPage() {
 
 function OpenAlerts({ onDone }: { onDone: (done: string) => void }) {
   const user = useUser();
-  const alerts = useLoad(
-    () =>
-      Promise.all([
-        api.get<AlertPage>('/alerts', { status: 'open', owner: 'me', limit: ALERTS_SHOWN }),
-        api.get<AlertPage>('/alerts', { status: 'open', owner: 'unassigned', limit: ALERTS_SHOWN }),
-      ]),
-    [user.id],
-  );
+  const [version, setVersion] = useState(0);
+  const [empty, setEmpty] = useState({ me: false, unassigned: false });
   const changed = useCallback(
     (what: string) => {
       onDone(what);
-      alerts.reload();
+      setVersion((v) => v + 1);
     },
-    [onDone, alerts.reload],
+    [onDone],
   );
-  const [mine, nobodys] = alerts.data ?? [null, null];
+  const emptyChanged = useCallback((owner: 'me' | 'unassigned', isEmpty: boolean) => {
+    setEmpty((before) => (before[owner] === isEmpty ? before : { ...before, [owner]: isEmpty }));
+  }, []);
   return (
     <Card title="Open alerts">
-      <ErrorNote error={alerts.error} retry={alerts.reload} />
-      {!alerts.data && alerts.loading ? <Loading what="alerts" /> : null}
-      {mine && nobodys ? (
-        mine.alerts.length === 0 && nobodys.alerts.length === 0 ? (
-          <EmptyState title="No open alerts.">
-            <p>Nothing needs an answer right now. Work down the at-risk list below, starting with the high band.</p>
-          </EmptyState>
-        ) : (
-          <div className="today-alerts">
-            <section aria-labelledby="alerts-mine">
-              <h3 id="alerts-mine">
-                Yours{' '}
-                <span className="muted">
-                  ({mine.alerts.length}
-                  {mine.nextCursor ? '+' : ''})
-                </span>
-              </h3>
-              {mine.alerts.length === 0 ? (
-                <p className="muted">None of your accounts has an open alert.</p>
-              ) : (
-                <AlertList alerts={mine.alerts} showCustomer onChanged={changed} />
-              )}
-            </section>
-            <section aria-labelledby="alerts-nobody">
-              <h3 id="alerts-nobody">
-                Nobody’s yet{' '}
-                <span className="muted">
-                  ({nobodys.alerts.length}
-                  {nobodys.nextCursor ? '+' : ''})
-                </span>
-              </h3>
-              {nobodys.alerts.length === 0 ? (
-                <p className="muted">Every open alert has an owner.</p>
-              ) : (
-                <>
-                  <p className="muted small-text">
-                    Alerts on accounts without an owner reach every success manager: acknowledge one to take it.
-                  </p>
-                  <AlertList alerts={nobodys.alerts} showCustomer onChanged={changed} />
-                </>
-              )}
-            </section>
-          </div>
-        )
+      {empty.me && empty.unassigned ? (
+        <EmptyState title="No open alerts.">
+          <p>Nothing needs an answer right now. Work down the at-risk list below, starting with the high band.</p>
+        </EmptyState>
       ) : null}
+      <AlertSection
+        owner="me"
+        title="Yours"
+        none="None of your accounts has an open alert."
+        userId={user.id}
+        version={version}
+        onChanged={changed}
+        onEmpty={emptyChanged}
+      />
+      <AlertSection
+        owner="unassigned"
+        title="Nobody’s yet"
+        none="Every open alert has an owner."
+        hint="Alerts on accounts without an owner reach every success manager: acknowledge one to take it on."
+        userId={user.id}
+        version={version}
+        onChanged={changed}
+        onEmpty={emptyChanged}
+      />
     </Card>
+  );
+}
+
+/** One owner's open alerts, newest first: the first few, then all of the page, then the next pages. */
+function AlertSection({
+  owner,
+  title,
+  none,
+  hint,
+  userId,
+  version,
+  onChanged,
+  onEmpty,
+}: {
+  owner: 'me' | 'unassigned';
+  title: string;
+  none: string;
+  hint?: string;
+  userId: string;
+  version: number;
+  onChanged: (done: string) => void;
+  onEmpty: (owner: 'me' | 'unassigned', isEmpty: boolean) => void;
+}) {
+  const headingId = useId();
+  const [expanded, setExpanded] = useState(false);
+  const [more, setMore] = useState<AlertPage['alerts']>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [moreError, setMoreError] = useState<ApiError | null>(null);
+  const first = useLoad(() => api.get<AlertPage>('/alerts', { status: 'open', owner, limit: ALERTS_PAGE }), [owner, userId, version]);
+  useEffect(() => {
+    if (!first.data) return;
+    setMore([]);
+    setCursor(first.data.nextCursor);
+    onEmpty(owner, first.data.alerts.length === 0);
+  }, [first.data, owner, onEmpty]);
+
+  async function loadMore() {
+    if (!cursor) return;
+    setMoreError(null);
+    try {
+      const page = await api.get<AlertPage>('/alerts', { status: 'open', owner, limit: ALERTS_PAGE, cursor });
+      setMore((before) => [...before, ...page.alerts]);
+      setCursor(page.nextCursor);
+    } catch (caught) {
+      setMoreError(asApiError(caught));
+    }
+  }
+
+  const all = [...(first.data?.alerts ?? []), ...more];
+  const shown = expanded ? all : all.slice(0, ALERTS_FIRST);
+  const hidden = all.length - shown.length;
+  return (
+    <section aria-labelledby={headingId} className="today-alert-section">
+      <h3 id={headingId}>
+        {title}{' '}
+        {first.data ? (
+          <span className="muted">
+            ({all.length}
+            {cursor ? '+' : ''})
+          </span>
+        ) : null}
+      </h3>
+      <ErrorNote error={first.error} retry={first.reload} />
+      {!first.data && first.loading ? <Loading what="alerts" /> : null}
+      {first.data && all.length === 0 ? <p className="muted">{none}</p> : null}
+      {all.length > 0 ? (
+        <>
+          {hint ? <p className="muted small-text">{hint}</p> : null}
+          <AlertList alerts={shown} showCustomer onChanged={onChanged} />
+          {hidden > 0 ? (
+            <button type="button" className="button secondary small" onClick={() => setExpanded(true)}>
+              Show {hidden} more
+            </button>
+          ) : expanded && cursor ? (
+            <button type="button" className="button secondary small" onClick={loadMore}>
+              Load more
+            </button>
+          ) : null}
+          <ErrorNote error={moreError} retry={loadMore} />
+        </>
+      ) : null}
+    </section>
   );
 }
 
@@ -275,13 +335,13 @@ function AtRiskList() {
                     <td>
                       <Band band={row.band} />
                     </td>
-                    <td className="number">{row.score === null ? '—' : formatNumber(row.score, 1)}</td>
+                    <td className="number">{formatScore(row.score)}</td>
                     <td>
                       <Sparkline trend={row.trend} scoreBefore={row.score30DaysAgo} scoreNow={row.score} now={now} />
                     </td>
                     <td className="number">
                       {formatNumber(row.riskValue, 0)}
-                      <div className="muted small-text">of {formatNumber(row.value, 0)} spent in 12 months</div>
+                      <div className="muted small-text">spent {formatNumber(row.value, 0)} in 12 months</div>
                     </td>
                     <td className="today-reason">
                       {row.topReason ?? <span className="muted">{row.band ? 'No single reason stands out' : 'Not scored yet'}</span>}
