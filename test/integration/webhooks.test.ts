@@ -359,12 +359,13 @@ describe('List-Unsubscribe headers of sent emails', () => {
     const token = /\/u\/([A-Za-z0-9_.-]+)"/.exec(message.html ?? '')?.[1];
     expect(token).toBeTruthy();
     expect(outbox.headers).toEqual({
-      'List-Unsubscribe': `<https://aftercare.test/u/${token}>, <mailto:unsubscribe@northwind.example?subject=unsubscribe-${token}>`,
+      // No mailto target: no inbound address (UNSUBSCRIBE_MAILTO) is configured.
+      'List-Unsubscribe': `<https://aftercare.test/u/${token}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     });
   });
 
-  it('are absent from transactional emails', async () => {
+  it('are absent from service messages (transactional, without a survey)', async () => {
     const { send } = await enrolled('transactional', 'at-risk-save');
     const result = await send('personal-checkin', 'at-risk-checkin', 'transactional');
     expect(result.outcome).toBe('sent');
