@@ -3,6 +3,7 @@
 // out: which messages at which local times, what was deferred or skipped by policy and why, where the
 // branches went, and when the goal or an exit ended it.
 import { Duration } from 'luxon';
+import { choiceSkipReason, messageKind } from '../messaging/preferences.ts';
 import { decideSend, defaultPolicies, type SendPolicies } from '../policy/send-policy.ts';
 import { localIso } from '../time/local-time.ts';
 import type { JourneyDefinition } from './definition.ts';
@@ -104,14 +105,19 @@ export function simulate(input: SimulationInput): SimulationResult {
     switch (command.kind) {
       case 'send': {
         const suppressed = customer.suppressed === true;
-        const noConsent = command.category === 'marketing' && customer.consent?.marketing !== true;
-        if (suppressed || noConsent) {
+        // The customer's email choices, as the send activity applies them (a check-in after a no to check-ins).
+        const declined = choiceSkipReason(
+          messageKind({ category: command.category, surveyKind: command.survey }),
+          customer.consent ?? {},
+          false,
+        );
+        if (suppressed || declined) {
           decision = apply({
             kind: 'send_result',
             at: clock,
             stepId: command.stepId,
             outcome: 'skipped',
-            reason: suppressed ? 'suppressed' : 'no_marketing_consent',
+            reason: suppressed ? 'suppressed' : (declined ?? 'suppressed'),
           });
           break;
         }

@@ -1,5 +1,6 @@
 // Review links, email choices and the brand, as pure rules.
 import { describe, expect, it } from 'vitest';
+import { simulate } from '../../../core/journey/simulator.ts';
 import { brandRenderData, textOnAccent } from '../../../core/messaging/brand.ts';
 import { choiceSkipReason, messageKind } from '../../../core/messaging/preferences.ts';
 import { compileTemplate, signedLinksKey } from '../../../core/messaging/render.ts';
@@ -10,6 +11,7 @@ import {
   reviewLinkSigner,
   reviewToken,
 } from '../../../core/messaging/review-links.ts';
+import { definition } from '../../support/journeys.ts';
 
 const SECRET = 'review-links-secret-0123456789abcdefghijkl';
 const signer = reviewLinkSigner({
@@ -87,6 +89,25 @@ describe('email choices', () => {
     expect(choiceSkipReason('checkins', { checkins: false }, false)).toBe('unsubscribed_from_checkins');
     expect(choiceSkipReason('checkins', { checkins: true }, true)).toBe('unsubscribed');
     expect(choiceSkipReason('service', { marketing: false, checkins: false }, true)).toBeNull();
+  });
+});
+
+describe('a simulated check-in', () => {
+  const checkin = definition({
+    key: 'checkin-sim',
+    name: 'Check-in',
+    trigger: { event: 'order.placed' },
+    entity: 'order',
+    category: 'transactional',
+    steps: [{ id: 'ask', send: { template: 'checkin', survey: { kind: 'csat' } } }],
+  });
+  const start = Date.UTC(2026, 5, 3, 12);
+
+  it('is skipped, with the reason, for a customer who said no to check-ins, as a real send is', () => {
+    const declined = simulate({ definition: checkin, customer: { timezone: 'UTC', consent: { checkins: false } }, start, days: 1 });
+    expect(declined.sent).toEqual([]);
+    expect(declined.timeline.find((entry) => entry.kind === 'send')?.detail?.reason).toBe('unsubscribed_from_checkins');
+    expect(simulate({ definition: checkin, customer: { timezone: 'UTC' }, start, days: 1 }).sent).toHaveLength(1);
   });
 });
 
