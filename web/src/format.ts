@@ -15,9 +15,11 @@ function dateTimeFormat(options: Intl.DateTimeFormatOptions, timeZone?: string):
 
 export function formatDateTime(iso: string | null | undefined, timeZone?: string): string {
   if (!iso) return '—';
-  return dateTimeFormat({ dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZoneName: 'short' } : {}) }, timeZone).format(
-    new Date(iso),
-  );
+  // dateStyle/timeStyle cannot be combined with timeZoneName (a RangeError): a named zone spells the parts out.
+  const options: Intl.DateTimeFormatOptions = timeZone
+    ? { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }
+    : { dateStyle: 'medium', timeStyle: 'short' };
+  return dateTimeFormat(options, timeZone).format(new Date(iso));
 }
 
 export function formatDate(iso: string | null | undefined, timeZone?: string): string {
