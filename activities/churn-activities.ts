@@ -64,7 +64,11 @@ export function createChurnActivities({ db, route, config }: { db: Database; rou
   return {
     /** Fits the BG/NBD model to the order history as of `at` and stores it under the run's id. */
     async fitChurnModel(input: { runId: string; at: number }): Promise<ChurnModelSummary> {
-      const model = await fitAndStoreChurnModel(db, { id: input.runId, at: new Date(input.at) });
+      const model = await fitAndStoreChurnModel(db, {
+        id: input.runId,
+        at: new Date(input.at),
+        ...(scoring.horizonDays === undefined ? {} : { horizonDays: scoring.horizonDays }),
+      });
       return {
         id: model.id,
         params: model.params,

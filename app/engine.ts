@@ -5,7 +5,6 @@ import { mkdir } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { bootstrapApiKey } from '../api/api-keys.ts';
-import { type DemoSignIn, demoAdminSignIn } from './demo-staff.ts';
 import { type ApiServer, buildApiServer } from '../api/server.ts';
 import { createChurnRefresher } from '../churn/refresh.ts';
 import type { ChurnScoringConfig } from '../churn/scoring.ts';
@@ -32,6 +31,7 @@ import { temporalJourneyDispatcher } from '../workflow-client/journey-dispatcher
 import { ensureSchedules } from '../workflow-client/schedules.ts';
 import { temporalSurveySettler } from '../workflow-client/survey-settle.ts';
 import { type DemoSummary, runDemo } from './demo-business.ts';
+import { type DemoSignIn, demoAdminSignIn } from './demo-staff.ts';
 
 export { StartupError };
 
@@ -105,9 +105,13 @@ export class Engine {
     return new Client({ connection, namespace: this.config.temporalNamespace });
   }
 
-  /** Band thresholds and score precedence, from CHURN_BAND_THRESHOLDS and CHURN_SCORE_PRECEDENCE. */
+  /** Band thresholds, score precedence and horizon, from CHURN_BAND_THRESHOLDS, CHURN_SCORE_PRECEDENCE and CHURN_HORIZON_DAYS. */
   churnConfig(): ChurnScoringConfig {
-    return { thresholds: this.config.churnBandThresholds, precedence: this.config.churnScorePrecedence };
+    return {
+      thresholds: this.config.churnBandThresholds,
+      precedence: this.config.churnScorePrecedence,
+      horizonDays: this.config.churnHorizonDays,
+    };
   }
 
   /** The router, refreshing a customer's churn score after each of their orders. */

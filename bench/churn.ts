@@ -9,19 +9,83 @@
 // One thread, no I/O, after a warm-up run (JIT). Above 100k customers the fit runs on a 100k random sample
 // (the summaries are i.i.d., so the first 100k are one), and the fit of all of them is timed beside it: the
 // collapse of identical (x, t_x, T) rows makes it affordable too.
+//  - the nightly fit with its backtest (core/churn/risk-model.ts: a sample of up to 20k customers as of the
+//    cut-off H = 90 days earlier, the BG/NBD refitted to them, their features, the logistic regression of
+//    what they did in the next 90 days, the holdout figures) and the Gamma-Gamma spend fit, beside today's
+//    fit; and the nightly CPU work (fit + scoring everyone) with the backtest against without it.
 import type { BgNbdParams, CustomerSummary } from '../core/churn/bgnbd.ts';
 import { customerLogLikelihood, logLikelihoodAndGradient, prepareSummaries } from '../core/churn/bgnbd.ts';
 import { computeModelOutputs } from '../core/churn/customer-forecast.ts';
+import { fitSpendModel } from '../core/churn/customer-value.ts';
 import { fitBgNbd } from '../core/churn/fit.ts';
+import { chooseModelParameters } from '../core/churn/model-choice.ts';
 import { rhythmFromSummary, typicalOrderGapDays } from '../core/churn/order-rhythm.ts';
-import { scoreChurnRisk } from '../core/churn/risk-score.ts';
-import { createRandom, simulateSummaries } from '../core/churn/synthetic.ts';
+import { computeRiskFeatures, type RiskModel } from '../core/churn/risk-features.ts';
+import { BACKTEST_SAMPLE_SIZE, type LearnedRiskModel, learnRiskModel, type RiskExample } from '../core/churn/risk-model.ts';
+import { PRIOR_RISK_MODEL, scoreChurnRisk } from '../core/churn/risk-score.ts';
+import { createRandom, sampleGamma, simulateSummaries } from '../core/churn/synthetic.ts';
 import { fmt } from './stats.ts';
 
 const CDNOW: BgNbdParams = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 const SIZES = [10_000, 100_000, 1_000_000];
 const FIT_SAMPLE = 100_000;
 const NOW = new Date('2026-01-01T00:00:00Z');
+const HORIZON_DAYS = 90;
+const CUTOFF = new Date(NOW.getTime() - HORIZON_DAYS * 86_400_000);
+
+/**
+ * What the backtest sees: up to BACKTEST_SAMPLE_SIZE customers as of the cut-off (T 90 days shorter), with
+ * their orders in the 90 days after, and mean repeat order values drawn from the Gamma-Gamma model (CDNOW:
+ * p = 6.25, q = 3.74, γ = 15.44) for the spend fit of the fit sample.
+ */
+function backtestInput(n: number, seed: number) {
+  const random = createRandom(seed);
+  const sample = simulateSummaries(CDNOW, {
+    customers: Math.min(n, BACKTEST_SAMPLE_SIZE),
+    T: (_i, r) => Math.round((39 - 12 * r() - HORIZON_DAYS / 7) * 7) / 7,
+    holdoutLength: HORIZON_DAYS / 7,
+    random,
+  }).map((c) => ({ x: c.x, tx: Math.min(Math.round(c.tx * 7) / 7, c.T), T: c.T, holdout: c.holdout }));
+  return { sample, random };
+}
+
+interface BacktestTiming {
+  /** BG/NBD refit at the cut-off, features, logistic regression, holdout figures. */
+  backtestMs: number;
+  /** Gamma-Gamma fit on the fit sample's repeat customers. */
+  spendMs: number;
+  customers: number;
+  learned: LearnedRiskModel;
+}
+
+function timeBacktest(n: number, seed: number, fitRows: readonly CustomerSummary[]): BacktestTiming {
+  const { sample, random } = backtestInput(n, seed);
+  const spendRows = fitRows.flatMap((row) => {
+    if (row.x === 0) return [];
+    const nu = sampleGamma(random, 3.74, 15.44);
+    return [{ x: row.x, meanRepeatSpend: sampleGamma(random, 6.25 * row.x, nu) / row.x }];
+  });
+  const backtest = time(() => {
+    const choice = chooseModelParameters(sample);
+    const rhythms = sample.map((row) => rhythmFromSummary(row, 'weeks'));
+    const typicalGapDays = typicalOrderGapDays(rhythms);
+    const examples: RiskExample[] = sample.map((row, i) => {
+      const rhythm = rhythms[i] as (typeof rhythms)[number];
+      const model = computeModelOutputs(choice.params, 'weeks', rhythm, CUTOFF, HORIZON_DAYS);
+      return {
+        features: computeRiskFeatures({ now: CUTOFF, rhythm, model, typicalGapDays }).values,
+        noOrder: row.holdout === 0,
+        holdout: i % 10 < 3,
+        recencyDays: rhythm.daysSinceLastOrder,
+        modelNoOrder: 1 - model.pOrder90,
+      };
+    });
+    return learnRiskModel(examples, { horizonDays: HORIZON_DAYS, cutoff: CUTOFF });
+  });
+  const spend = time(() => fitSpendModel(spendRows));
+  if (!spend.value) throw new Error('no spend model');
+  return { backtestMs: backtest.ms, spendMs: spend.ms, customers: sample.length, learned: backtest.value };
+}
 
 /** CDNOW-like customers with T and t_x on whole days (in weeks), as `summarizeTransactions` gives them. */
 function customers(n: number, seed: number): CustomerSummary[] {
@@ -65,6 +129,7 @@ interface SizeResult extends FitTiming {
   full: FitTiming | null;
   scoreMs: number;
   llPerCustomerMs: number;
+  backtest: BacktestTiming;
 }
 
 function timeFit(rows: readonly CustomerSummary[]): FitTiming {
@@ -86,8 +151,11 @@ function timeFit(rows: readonly CustomerSummary[]): FitTiming {
 
 function run(n: number, seed: number): SizeResult {
   const rows = customers(n, seed);
-  const fit = timeFit(n > FIT_SAMPLE ? rows.slice(0, FIT_SAMPLE) : rows);
+  const fitRows = n > FIT_SAMPLE ? rows.slice(0, FIT_SAMPLE) : rows;
+  const fit = timeFit(fitRows);
   const full = n > FIT_SAMPLE ? timeFit(rows) : null;
+  const backtest = timeBacktest(n, seed + 500, fitRows);
+  const riskModel: RiskModel = backtest.learned.model.source === 'backtest' ? backtest.learned.model : PRIOR_RISK_MODEL;
 
   // Scoring every customer with the fitted parameters.
   const params = fit.params;
@@ -100,7 +168,7 @@ function run(n: number, seed: number): SizeResult {
     const typicalGapDays = typicalOrderGapDays(rhythms);
     for (const rhythm of rhythms) {
       const model = computeModelOutputs(params, unit, rhythm, NOW);
-      checksum += scoreChurnRisk({ now: NOW, rhythm, model, typicalGapDays }).score;
+      checksum += scoreChurnRisk({ now: NOW, rhythm, model, typicalGapDays, riskModel }).score;
     }
   });
   // Baseline: the per-customer log-likelihood over the same customers.
@@ -109,7 +177,7 @@ function run(n: number, seed: number): SizeResult {
     for (const row of rows) llSum += customerLogLikelihood(params, row);
   });
   if (!Number.isFinite(checksum + llSum)) throw new Error('non-finite result');
-  return { ...fit, n, full, scoreMs, llPerCustomerMs };
+  return { ...fit, n, full, scoreMs, llPerCustomerMs, backtest };
 }
 
 const label = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
@@ -136,6 +204,18 @@ export async function benchChurn(): Promise<Record<string, number>> {
     console.log(`  ${label(n).padEnd(4)} customers`);
     fitLines(r, r.fitted < r.n ? `on a random sample of ${label(r.fitted)}` : `on all ${label(r.fitted)}`);
     if (r.full) fitLines(r.full, `on all ${label(r.full.fitted)} (for comparison)`);
+    const b = r.backtest;
+    const auc = b.learned.backtest?.auc;
+    console.log(
+      `    backtest  ${fmt(b.backtestMs, 0)} ms on ${label(b.customers)} customers at the cut-off (refit, features, logistic regression, holdout: AUC score ${fmt(auc?.score ?? Number.NaN, 3)}, recency ${fmt(auc?.recency ?? Number.NaN, 3)}); spend fit ${fmt(b.spendMs, 0)} ms`,
+    );
+    const fitToday = r.fitMs;
+    const fitWithBacktest = r.fitMs + b.backtestMs + b.spendMs;
+    const nightlyToday = r.fitMs + r.scoreMs;
+    const nightlyWithBacktest = fitWithBacktest + r.scoreMs;
+    console.log(
+      `    nightly   fit with backtest ${fmt(fitWithBacktest, 0)} ms against today's fit ${fmt(fitToday, 0)} ms (x${fmt(fitWithBacktest / fitToday, 2)}); fit + scoring everyone ${fmt(nightlyWithBacktest / 1000, 2)} s against ${fmt(nightlyToday / 1000, 2)} s without the backtest (x${fmt(nightlyWithBacktest / nightlyToday, 2)}, at most x2 allowed)`,
+    );
     console.log(
       `    scoring   ${fmt(scorePerSecond, 0)} customers/s (${fmt(r.scoreMs / 1000, 2)} s); baseline per-customer log-likelihood ${fmt(llPerSecond, 0)} customers/s; ratio ${fmt(scorePerSecond / llPerSecond, 3)}`,
     );
@@ -147,6 +227,10 @@ export async function benchChurn(): Promise<Record<string, number>> {
     results[`${key}.score_customers_per_s`] = scorePerSecond;
     results[`${key}.baseline_loglik_customers_per_s`] = llPerSecond;
     results[`${key}.score_ratio`] = scorePerSecond / llPerSecond;
+    results[`${key}.backtest_ms`] = b.backtestMs;
+    results[`${key}.spend_fit_ms`] = b.spendMs;
+    results[`${key}.fit_with_backtest_ms`] = fitWithBacktest;
+    results[`${key}.nightly_with_backtest_ratio`] = nightlyWithBacktest / nightlyToday;
     if (r.full) {
       results[`${key}.full_fit_ms`] = r.full.fitMs;
       results[`${key}.full_loglik_eval_ms`] = r.full.llEvalMs;

@@ -20,7 +20,7 @@ import { fitSpendModel, type SpendModel } from '../core/churn/customer-value.ts'
 import { chooseModelParameters, priorParameters } from '../core/churn/model-choice.ts';
 import { type OrderRhythm, typicalOrderGapDays } from '../core/churn/order-rhythm.ts';
 import { computeRiskFeatures, priorRiskModel, type RiskModel } from '../core/churn/risk-features.ts';
-import { isHoldoutCustomer, learnRiskModel, type RiskBacktest, type RiskExample } from '../core/churn/risk-model.ts';
+import { BACKTEST_SAMPLE_SIZE, isHoldoutCustomer, learnRiskModel, type RiskBacktest, type RiskExample } from '../core/churn/risk-model.ts';
 import type { TimeUnit } from '../core/churn/summary.ts';
 import { type Database, Prisma } from '../runtime/database.ts';
 import { loadCustomerSignals, utcDay } from './customer-signals.ts';
@@ -29,8 +29,6 @@ const DAY_MS = 86_400_000;
 
 /** Largest number of customers the fit sees; above it, a random sample of this size. */
 export const FIT_SAMPLE_SIZE = 100_000;
-/** Largest number of customers the backtest describes at the cut-off; above it, a stable random sample. */
-export const BACKTEST_SAMPLE_SIZE = 20_000;
 /** Customers whose signals are loaded together for the backtest. */
 const BACKTEST_BATCH = 1000;
 

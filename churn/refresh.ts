@@ -21,7 +21,7 @@ export function createChurnRefresher(
       for (const event of events) if (event.type === 'order.placed') orderEventByCustomer.set(event.customerRowId, event.id);
       if (orderEventByCustomer.size === 0) return [];
       try {
-        const model = (await latestChurnModel(db)) ?? priorScoringModel();
+        const model = (await latestChurnModel(db)) ?? priorScoringModel('weeks', config.horizonDays);
         const result = await scoreAndStore(db, {
           customerRowIds: [...orderEventByCustomer.keys()],
           at: (options.clock ?? (() => new Date()))(),

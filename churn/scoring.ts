@@ -28,8 +28,11 @@ import type { Database } from '../runtime/database.ts';
 import { type ScoringModel, withStoredWeights } from './churn-model.ts';
 import { type CustomerSignals, loadCustomerSignals } from './customer-signals.ts';
 
-/** The configurable part of the score: band thresholds and the precedence of external scores. */
-export type ChurnScoringConfig = Pick<RiskConfig, 'thresholds' | 'precedence'>;
+/**
+ * The configurable part of the score: band thresholds, the precedence of external scores, and H (the score
+ * is 100 x P(no order in the next H days); default 90), which the nightly fit learns its weights for.
+ */
+export type ChurnScoringConfig = Pick<RiskConfig, 'thresholds' | 'precedence'> & { horizonDays?: number };
 
 export const DEFAULT_CHURN_SCORING_CONFIG: ChurnScoringConfig = {
   thresholds: DEFAULT_RISK_CONFIG.thresholds,

@@ -86,6 +86,7 @@ const envSchema = z.object({
       return { medium, high };
     }),
   CHURN_SCORE_PRECEDENCE: z.enum(['model', 'external', 'higher']).default('model'),
+  CHURN_HORIZON_DAYS: z.coerce.number().int().min(7).max(365).default(90),
   ALERT_ESCALATE_AFTER: z
     .string()
     .trim()
@@ -145,6 +146,8 @@ export type Config = {
   churnBandThresholds: { medium: number; high: number };
   /** Which score is in force when the business reports its own (`churn_score.reported`). */
   churnScorePrecedence: 'model' | 'external' | 'higher';
+  /** H of the churn-risk score: 100 x P(no order in the next H days). */
+  churnHorizonDays: number;
   /** How long an open alert may go unacknowledged before it escalates to the admins (ISO-8601 duration). */
   alertEscalateAfter: string;
   /** Where urgent and escalated alerts are also posted, signed with AFTERCARE_SECRET; unset: email only. */
@@ -208,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     churnScheduleTimezone: e.CHURN_SCHEDULE_TIMEZONE ?? e.DEFAULT_TIMEZONE,
     churnBandThresholds: e.CHURN_BAND_THRESHOLDS,
     churnScorePrecedence: e.CHURN_SCORE_PRECEDENCE,
+    churnHorizonDays: e.CHURN_HORIZON_DAYS,
     alertEscalateAfter: e.ALERT_ESCALATE_AFTER,
     alertWebhookUrl: e.ALERT_WEBHOOK_URL,
     reviewUrlTemplate: e.REVIEW_URL_TEMPLATE,
