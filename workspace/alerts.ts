@@ -105,8 +105,13 @@ function decodeCursor(text: string): Cursor {
 
 /**
  * Newest first, by (createdAt, id): a page starts strictly after the last row of the previous one, so an
- * alert raised meanwhile neither shifts nor repeats a row. One SQL statement (the Today page asks twice on
- * every load): the alerts' status index, each alert's customer by primary key for its owner, then the page.
+ * alert raised meanwhile neither shifts nor repeats a row.
+ *
+ * One SQL statement (the Today page asks twice on every load). Each status the filter covers ("open" is two:
+ * open, and snoozed until a time that has come) is a branch that walks the (status, createdAt) index newest
+ * first, looks each alert's customer up by primary key (for its owner) and stops once it has a page; the
+ * branches are merged and cut to the page. The LIMIT 1 keeps the customer lookup per alert: as a plain join,
+ * the planner hashes the whole customer table instead.
  */
 export async function listAlerts(
   db: Database,
@@ -120,7 +125,6 @@ export async function listAlerts(
     return `$${values.length}`;
   };
   const where: string[] = [];
-  if (filters.status) where.push(statusSql(filters.status, () => add(now.toISOString())));
   if (filters.kind) where.push(`a."kind" = ${add(filters.kind)}`);
   if (filters.owner !== undefined) {
     let owner: string | null;
@@ -142,13 +146,18 @@ export async function listAlerts(
     const at = add(cursor.at);
     where.push(`(a."createdAt" < ${at}::timestamptz OR (a."createdAt" = ${at}::timestamptz AND a."id" < ${add(cursor.id)}))`);
   }
-  const text = `
-    SELECT a.*, c."externalId" AS "customerExternalId", c."name" AS "customerName", c."email" AS "customerEmail",
-           c."ownerId" AS "customerOwnerId"
-    FROM "Alert" a LEFT JOIN "Customer" c ON c."id" = a."customerId"
-    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY a."createdAt" DESC, a."id" DESC
-    LIMIT ${add(filters.limit + 1)}`;
+  const want = add(filters.limit + 1);
+  const branches = statusBranches(filters.status, () => add(now.toISOString())).map((status) => {
+    const conditions = [...(status ? [status] : []), ...where];
+    return `(SELECT a.*, c."externalId" AS "customerExternalId", c."name" AS "customerName", c."email" AS "customerEmail",
+                    c."ownerId" AS "customerOwnerId"
+             FROM "Alert" a
+             LEFT JOIN LATERAL (SELECT c."externalId", c."name", c."email", c."ownerId" FROM "Customer" c
+                                WHERE c."id" = a."customerId" LIMIT 1) c ON TRUE
+             ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+             ORDER BY a."createdAt" DESC, a."id" DESC LIMIT ${want})`;
+  });
+  const text = `SELECT * FROM (${branches.join('\nUNION ALL\n')}) t ORDER BY "createdAt" DESC, "id" DESC LIMIT ${want}`;
   type Row = Omit<AlertRow, 'customer'> & {
     customerExternalId: string | null;
     customerName: string | null;
@@ -171,12 +180,17 @@ export async function listAlerts(
   };
 }
 
-/** statusWhere in SQL, for the alias `a`; `now()` adds the instant as a parameter. */
-function statusSql(status: AlertStatus, now: () => string): string {
-  if (status === 'open')
-    return `(a."status" = 'open' OR (a."status" = 'snoozed' AND (a."snoozedUntil" IS NULL OR a."snoozedUntil" <= ${now()}::timestamptz)))`;
-  if (status === 'snoozed') return `(a."status" = 'snoozed' AND a."snoozedUntil" > ${now()}::timestamptz)`;
-  return `a."status" = '${status === 'acknowledged' ? 'acknowledged' : 'resolved'}'`;
+/**
+ * statusWhere in SQL (alias `a`), as branches of one stored status each, so that each reads the status
+ * index in order; null: no condition (every status). `now()` adds the instant as a parameter.
+ */
+function statusBranches(status: AlertStatus | undefined, now: () => string): (string | null)[] {
+  if (status === undefined) return [null];
+  if (status === 'open') {
+    return [`a."status" = 'open'`, `a."status" = 'snoozed' AND (a."snoozedUntil" IS NULL OR a."snoozedUntil" <= ${now()}::timestamptz)`];
+  }
+  if (status === 'snoozed') return [`a."status" = 'snoozed' AND a."snoozedUntil" > ${now()}::timestamptz`];
+  return [`a."status" = '${status === 'acknowledged' ? 'acknowledged' : 'resolved'}'`];
 }
 
 async function findAlert(db: Database | Prisma.TransactionClient, id: string): Promise<AlertRow> {

@@ -160,6 +160,45 @@ describe('a detractor alert', () => {
 });
 
 describe('the alert list and its actions', () => {
+  it('lists the open alerts, lapsed snoozes among them, newest first in one order across pages', async () => {
+    const customer = await h.db.customer.findUniqueOrThrow({ where: { externalId: 'ignored' } });
+    const base = Date.now() - DAY;
+    const stored = [
+      { status: 'open', snoozedUntil: null },
+      { status: 'snoozed', snoozedUntil: new Date(Date.now() - HOUR) },
+      { status: 'acknowledged', snoozedUntil: null },
+      { status: 'open', snoozedUntil: null },
+      { status: 'snoozed', snoozedUntil: new Date(Date.now() + DAY) },
+      { status: 'snoozed', snoozedUntil: new Date(Date.now() - 2 * HOUR) },
+      { status: 'open', snoozedUntil: null },
+    ] as const;
+    const ids: string[] = [];
+    for (const [i, alert] of stored.entries()) {
+      const row = await h.db.alert.create({
+        data: {
+          dedupeKey: `test:open:${i}`,
+          kind: 'test_open',
+          customerId: customer.id,
+          title: `Open ${i}`,
+          ...alert,
+          createdAt: new Date(base + i * 1000),
+        },
+      });
+      ids.push(row.id);
+    }
+    const seen: { id: string; status: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { alerts: { id: string; status: string }[]; nextCursor: string | null } = (
+        await call('sue', 'GET', `/v1/alerts?kind=test_open&status=open&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json();
+      seen.push(...page.alerts.map((a) => ({ id: a.id, status: a.status })));
+      cursor = page.nextCursor;
+    } while (cursor);
+    // Open, and snoozed until a time that has come (shown open); not the acknowledged one, not the one still snoozed.
+    expect(seen).toEqual([6, 5, 3, 1, 0].map((i) => ({ id: ids[i], status: 'open' })));
+  });
+
   it('pages newest first by cursor, filters by kind and owner, and snoozes, assigns', async () => {
     const customer = await h.db.customer.findUniqueOrThrow({ where: { externalId: 'ignored' } });
     const base = (await h.now()).getTime();
