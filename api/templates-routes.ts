@@ -56,6 +56,7 @@ export const templatesRoutes = (deps: TemplatesRoutesDeps): FastifyPluginAsyncZo
                   variants: z.array(z.string()),
                   locale: z.string().describe('the language of the default files'),
                   subject: z.string().describe("the default files' subject, as written (Handlebars)"),
+                  usesSurvey: z.boolean().describe('the template shows a survey block: preview it with `survey`, as its send step would'),
                 }),
               ),
             }),
@@ -67,14 +68,15 @@ export const templatesRoutes = (deps: TemplatesRoutesDeps): FastifyPluginAsyncZo
         const names = await deps.templates.list();
         const templates = await Promise.all(
           names.map(async (name) => {
-            const template = await deps.templates.get(name);
+            const [template, sources] = await Promise.all([deps.templates.get(name), deps.templates.sources(name)]);
             return {
               name,
               description: template.meta.description,
               category: template.meta.category,
               variants: await deps.templates.variants(name),
               locale: template.locale,
-              subject: (await deps.templates.sources(name)).subject.trim(),
+              subject: sources.subject.trim(),
+              usesSurvey: /\bsurvey\b/.test(`${sources.subject}${sources.html}${sources.text}`),
             };
           }),
         );

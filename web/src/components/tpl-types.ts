@@ -11,6 +11,8 @@ export type TemplateItem = {
   locale: string;
   /** The default subject as written (Handlebars). */
   subject: string;
+  /** It shows a survey block, which only a send step with a survey fills in. */
+  usesSurvey: boolean;
 };
 
 export type TemplatePreview = {

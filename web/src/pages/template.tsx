@@ -11,7 +11,7 @@ import { asApiError, Card, EmptyState, ErrorNote, Loading, PageHeader, useLoad }
 import { languagesOf } from './templates.tsx';
 import './templates.css';
 
-const surveys = { '': 'No survey', csat: 'CSAT (1 to 5)', nps: 'NPS (0 to 10)' } as const;
+const surveys = { none: 'No survey', csat: 'CSAT (1 to 5)', nps: 'NPS (0 to 10)' } as const;
 type SurveyChoice = keyof typeof surveys;
 
 export function TemplatePage() {
@@ -49,7 +49,10 @@ function Preview({ template }: { template: TemplateItem }) {
   const wanted = params.get('locale');
   const locale = wanted && languages.includes(wanted) ? wanted : template.locale;
   const customerId = params.get('customer');
-  const survey = (Object.keys(surveys).includes(params.get('survey') ?? '') ? (params.get('survey') ?? '') : '') as SurveyChoice;
+  // A template with a survey block is previewed with one (CSAT) unless another choice is made.
+  const surveyParam = params.get('survey');
+  const survey: SurveyChoice =
+    surveyParam && surveyParam in surveys ? (surveyParam as SurveyChoice) : template.usesSurvey ? 'csat' : 'none';
   const [customerName, setCustomerName] = useState<string | null>(null);
   const ids = { survey: useId(), panel: useId(), tabs: useId() };
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
@@ -68,7 +71,7 @@ function Preview({ template }: { template: TemplateItem }) {
       api.post<TemplatePreview>(`/templates/${encodeURIComponent(template.name)}/preview`, {
         locale,
         ...(customerId ? { customerId } : {}),
-        ...(survey ? { survey } : {}),
+        ...(survey !== 'none' ? { survey } : {}),
       }),
     [template.name, locale, customerId, survey],
   );
@@ -100,14 +103,18 @@ function Preview({ template }: { template: TemplateItem }) {
             }}
           />
           <label htmlFor={ids.survey}>Survey block</label>
-          <select id={ids.survey} value={survey} onChange={(event) => change({ survey: event.target.value || null })}>
+          <select id={ids.survey} value={survey} onChange={(event) => change({ survey: event.target.value })}>
             {Object.entries(surveys).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>
             ))}
           </select>
-          <p className="muted tpl-hint">A journey step adds the survey block when it asks for one (the check-in asks for CSAT).</p>
+          <p className="muted tpl-hint">
+            {template.usesSurvey
+              ? 'This template shows a survey block: the journey step that sends it chooses CSAT or NPS.'
+              : 'This template shows no survey block.'}
+          </p>
         </div>
       </Card>
       <Card title="Preview">
@@ -211,7 +218,7 @@ function CustomerChoice({
               Previewing with <strong>{customerName ?? customerId}</strong> <span className="muted">({customerId})</span>
             </p>
           ) : null}
-          <form onSubmit={find} aria-label="Find a customer">
+          <form onSubmit={find} aria-label="Customer search">
             <label htmlFor={ids.search}>Find a customer</label>
             <input
               id={ids.search}
