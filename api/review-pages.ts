@@ -77,16 +77,18 @@ export const reviewPages = (deps: ReviewPagesDeps): FastifyPluginAsyncZod =>
     };
 
     /** One accessible radio group of 1-5 stars and a text box per item. */
-    const form = (text: PageText, asked: (ReviewableItem | null)[], given: SubmittedReview[], error: string | null) => {
+    const form = (text: PageText, link: ReviewLink, asked: (ReviewableItem | null)[], given: SubmittedReview[], error: string | null) => {
       const groups = asked.map((item, index) => {
         const before = given.find((review) => review.itemId === (item?.itemId ?? null));
         const legend = item
           ? text.t('review.item.legend', { item: item.name })
-          : text.t('review.shop.legend', { business: deps.businessName });
+          : link.orderId
+            ? text.t('review.order.legend', { order: link.orderId })
+            : text.t('review.shop.legend', { business: deps.businessName });
         const stars = [1, 2, 3, 4, 5]
           .map(
             (count) =>
-              `<label><input type="radio" name="rating-${index}" value="${count}"${before?.rating === count ? ' checked' : ''}><span aria-hidden="true">${'★'.repeat(count)}</span><span class="sr-only">${escapeHtml(text.t('review.stars', { count: String(count) }))}</span></label>`,
+              `<label><input type="radio" name="rating-${index}" value="${count}"${before?.rating === count ? ' checked' : ''}><span aria-hidden="true">${'★'.repeat(count)}</span><span class="sr-only">${escapeHtml(count === 1 ? text.t('review.stars.one') : text.t('review.stars', { count: String(count) }))}</span></label>`,
           )
           .join('');
         return `<fieldset><legend>${escapeHtml(legend)}</legend>
@@ -123,7 +125,7 @@ ${groups.join('\n')}
         // The built-in page: the form only, nothing recorded until the customer sends it.
         const already = subject ? await submittedReview(deps.db, link) : null;
         if (already) return show(reply, 200, text, text.t('review.thanks.title'), p(text.t('review.already.body')));
-        return show(reply, 200, text, text.t('review.title'), form(text, questions(found), [], null), link.preview);
+        return show(reply, 200, text, text.t('review.title'), form(text, link, questions(found), [], null), link.preview);
       },
     );
 
@@ -147,7 +149,7 @@ ${groups.join('\n')}
         });
         const thanks = () => show(reply, 200, text, text.t('review.thanks.title'), p(text.t('review.thanks.body')), link.preview);
         const retry = () =>
-          show(reply, 400, text, text.t('review.title'), form(text, asked, ratings, text.t('review.norating')), link.preview);
+          show(reply, 400, text, text.t('review.title'), form(text, link, asked, ratings, text.t('review.norating')), link.preview);
         if (!subject) return ratings.some((review) => review.rating > 0) ? thanks() : retry();
         const result = await submitReview(deps, { subject, link, at: new Date(), ratings });
         if (result.status === 'no_rating') return retry();
