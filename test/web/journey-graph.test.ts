@@ -59,6 +59,18 @@ describe('the flow of a journey', () => {
     ]);
   });
 
+  it('names the days of a local time window briefly', () => {
+    const window = (days: string[]) =>
+      journeyFlow({
+        trigger: { churnBand: { entering: 'high' } },
+        steps: [{ id: 'w', waitUntil: { from: '09:00', to: '11:00', days } }] as never,
+      }).nodes[1]?.label;
+    expect(window(['mon', 'tue', 'wed', 'thu', 'fri'])).toBe('wait until 09:00–11:00 on weekdays');
+    expect(window(['sat', 'sun'])).toBe('wait until 09:00–11:00 at weekends');
+    expect(window(['mon', 'tue', 'wed', 'fri'])).toBe('wait until 09:00–11:00 on mon–wed, fri');
+    expect(window(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).toBe('wait until 09:00–11:00');
+  });
+
   it('goes from step to step, labels branch cases by their condition, and ends at exit steps', () => {
     const edges = journeyFlow(recovery).edges.map((edge) => [edge.from, edge.to, edge.label ?? '', edge.dashed ?? false]);
     expect(edges).toEqual([

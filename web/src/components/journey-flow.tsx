@@ -12,7 +12,7 @@ import {
   type Point,
 } from './journey-graph.ts';
 
-const MAX_LABEL_CHARS = 42;
+const MAX_LABEL_CHARS = 48;
 const clip = (text: string, max = MAX_LABEL_CHARS) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 function pathOf(points: Point[]): string {

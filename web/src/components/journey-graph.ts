@@ -93,12 +93,27 @@ function conditionSubjects(condition: Condition): string[] {
   return conditionSubjects(condition.not);
 }
 
+/** ' on weekdays', ' on mon–wed, fri', or nothing for every day. */
+export function describeDays(days: readonly string[]): string {
+  const indexes = ALL_DAYS.map((day, index) => (days.includes(day) ? index : -1)).filter((index) => index >= 0);
+  if (indexes.length === ALL_DAYS.length) return '';
+  if (indexes.join() === '0,1,2,3,4') return ' on weekdays';
+  if (indexes.join() === '5,6') return ' at weekends';
+  const runs: number[][] = [];
+  for (const index of indexes) {
+    const run = runs.at(-1);
+    if (run && run.at(-1) === index - 1) run.push(index);
+    else runs.push([index]);
+  }
+  const name = (index: number | undefined) => ALL_DAYS[index ?? 0];
+  return ` on ${runs.map((run) => (run.length > 2 ? `${name(run[0])}–${name(run.at(-1))}` : run.map(name).join(', '))).join(', ')}`;
+}
+
 /** A step in a few words: "wait P3D", "send checkin with a CSAT survey", "branch on survey score". */
 export function describeStep(step: JourneyStep): string {
   if ('wait' in step) return `wait ${step.wait.duration}`;
   if ('waitUntil' in step) {
-    const days = step.waitUntil.days ?? ALL_DAYS;
-    const on = days.length === ALL_DAYS.length ? '' : ` on ${days.join(', ')}`;
+    const on = describeDays(step.waitUntil.days ?? ALL_DAYS);
     return `wait until ${step.waitUntil.from}–${step.waitUntil.to}${on}`;
   }
   if ('waitForEvent' in step) return `wait for ${step.waitForEvent.event} (up to ${step.waitForEvent.timeout})`;
@@ -188,7 +203,7 @@ export const LABEL_CHAR_WIDTH = 7.2;
 const STEP_ID_CHAR_WIDTH = 6.4;
 const EDGE_LABEL_CHAR_WIDTH = 6.6;
 export const NODE_HEIGHT = 48;
-const MAX_NODE_WIDTH = 320;
+const MAX_NODE_WIDTH = 380;
 
 export const nodeWidth = (node: FlowNode) =>
   Math.min(

@@ -39,8 +39,9 @@ const reasons = (counts: Record<string, number>) =>
     .map(([reason, n]) => `${reason.replaceAll('_', ' ')} ${n}`)
     .join(', ');
 
+const shownSteps = (stats: JourneyStats) => stats.steps.filter((step) => !step.inOtherVersion);
+
 export function StepFunnel({ stats }: { stats: JourneyStats }) {
-  const steps = stats.steps.filter((step) => !step.inOtherVersion);
   if (stats.enrollments.total === 0) {
     return (
       <EmptyState title="No enrollments yet.">
@@ -48,70 +49,75 @@ export function StepFunnel({ stats }: { stats: JourneyStats }) {
       </EmptyState>
     );
   }
-  const data = steps.map((step) => ({ step: step.stepId, entered: step.entered }));
+  const data = shownSteps(stats).map((step) => ({ step: step.stepId, entered: step.entered }));
   return (
-    <>
-      <div
-        className="journey-chart"
-        role="img"
-        aria-label={`Enrollments that reached each step: ${data.map((d) => `${d.step} ${d.entered}`).join(', ')}`}
-      >
-        <ResponsiveContainer width="100%" height={Math.max(160, data.length * 38 + 40)}>
-          <BarChart data={data} layout="vertical" margin={{ top: 4, right: 48, bottom: 4, left: 8 }}>
-            <CartesianGrid horizontal={false} stroke="#d0d7de" />
-            <XAxis type="number" allowDecimals={false} tick={AXIS} />
-            <YAxis type="category" dataKey="step" width={150} tick={AXIS} />
-            <Tooltip />
-            <Bar dataKey="entered" name="Entered" fill={BAR_COLOUR} isAnimationActive={false}>
-              <LabelList dataKey="entered" position="right" fill="#1f2328" fontSize={12} />
-            </Bar>
-          </BarChart>
-        </ResponsiveContainer>
-      </div>
-      <table className="journey-funnel-table">
-        <caption className="visually-hidden">The funnel per step</caption>
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col" className="number">
-              Entered
+    <div
+      className="journey-chart"
+      role="img"
+      aria-label={`Enrollments that reached each step: ${data.map((d) => `${d.step} ${d.entered}`).join(', ')}`}
+    >
+      <ResponsiveContainer width="100%" height={Math.max(160, data.length * 38 + 40)}>
+        <BarChart data={data} layout="vertical" margin={{ top: 4, right: 48, bottom: 4, left: 8 }}>
+          <CartesianGrid horizontal={false} stroke="#d0d7de" />
+          <XAxis type="number" allowDecimals={false} tick={AXIS} />
+          <YAxis type="category" dataKey="step" width={150} tick={AXIS} />
+          <Tooltip />
+          <Bar dataKey="entered" name="Entered" fill={BAR_COLOUR} isAnimationActive={false}>
+            <LabelList dataKey="entered" position="right" fill="#1f2328" fontSize={12} />
+          </Bar>
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+/** Every step in numbers: entered, waiting, sent, skipped by reason, deferred, exits and goals. */
+export function StepTable({ stats }: { stats: JourneyStats }) {
+  const steps = shownSteps(stats);
+  return (
+    <table className="journey-funnel-table">
+      <caption className="visually-hidden">The funnel per step</caption>
+      <thead>
+        <tr>
+          <th scope="col">Step</th>
+          <th scope="col" className="number">
+            Entered
+          </th>
+          <th scope="col" className="number">
+            Waiting now
+          </th>
+          <th scope="col" className="number">
+            Sent
+          </th>
+          <th scope="col">Skipped</th>
+          <th scope="col" className="number">
+            Deferred
+          </th>
+          <th scope="col" className="number">
+            Exited here
+          </th>
+          <th scope="col" className="number">
+            Goal reached here
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {steps.map((step) => (
+          <tr key={step.stepId}>
+            <th scope="row">
+              <span className="code">{step.stepId}</span> <span className="muted">{step.kind}</span>
             </th>
-            <th scope="col" className="number">
-              Waiting now
-            </th>
-            <th scope="col" className="number">
-              Sent
-            </th>
-            <th scope="col">Skipped</th>
-            <th scope="col" className="number">
-              Deferred
-            </th>
-            <th scope="col" className="number">
-              Exited here
-            </th>
-            <th scope="col" className="number">
-              Goal reached here
-            </th>
+            <td className="number">{formatNumber(step.entered)}</td>
+            <td className="number">{formatNumber(step.waiting)}</td>
+            <td className="number">{step.kind === 'send' ? formatNumber(step.sent) : ''}</td>
+            <td>{total(step.skipped) > 0 ? reasons(step.skipped) : ''}</td>
+            <td className="number">{step.kind === 'send' ? formatNumber(step.deferred) : ''}</td>
+            <td className="number">{formatNumber(step.exited)}</td>
+            <td className="number">{formatNumber(step.goalReached)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {steps.map((step) => (
-            <tr key={step.stepId}>
-              <th scope="row">
-                <span className="code">{step.stepId}</span> <span className="muted">{step.kind}</span>
-              </th>
-              <td className="number">{formatNumber(step.entered)}</td>
-              <td className="number">{formatNumber(step.waiting)}</td>
-              <td className="number">{step.kind === 'send' ? formatNumber(step.sent) : ''}</td>
-              <td>{total(step.skipped) > 0 ? reasons(step.skipped) : ''}</td>
-              <td className="number">{step.kind === 'send' ? formatNumber(step.deferred) : ''}</td>
-              <td className="number">{formatNumber(step.exited)}</td>
-              <td className="number">{formatNumber(step.goalReached)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

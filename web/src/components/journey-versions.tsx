@@ -2,10 +2,10 @@
 // definition written as YAML, the lines removed and added marked by a sign and a word, not only a colour.
 import { type Change, diffLines } from 'diff';
 import { useEffect, useId, useState } from 'react';
-import { stringify } from 'yaml';
 import { api } from '../api.ts';
 import { formatDateTime } from '../format.ts';
 import { ErrorNote, Loading, useLoad } from '../ui.tsx';
+import { definitionYaml } from './journey-yaml.ts';
 
 export type VersionSummary = { version: number; publishedAt: string; publishedBy: string | null; checksum: string };
 type VersionDetail = { version: number | null; definition: Record<string, unknown> | null };
@@ -37,7 +37,7 @@ function VersionDiff({ journeyKey, from, to }: { journeyKey: string; from: numbe
   );
   if (loaded.error) return <ErrorNote error={loaded.error} retry={loaded.reload} />;
   if (!loaded.data) return <Loading what="the two versions" />;
-  const [before, after] = loaded.data.map((detail) => stringify(detail.definition ?? {}, { lineWidth: 0 }));
+  const [before, after] = loaded.data.map((detail) => definitionYaml(detail.definition ?? {}));
   const lines = toDiffLines(diffLines(before ?? '', after ?? ''));
   const added = lines.filter((line) => line.kind === 'added').length;
   const removed = lines.filter((line) => line.kind === 'removed').length;

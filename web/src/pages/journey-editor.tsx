@@ -3,9 +3,10 @@
 // marketers and admins; and a simulation of the draft on one customer, in their local time.
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { api } from '../api.ts';
 import { JourneySimulation } from '../components/journey-simulation.tsx';
+import { definitionYaml } from '../components/journey-yaml.ts';
 import { useSession } from '../session.tsx';
 import { asApiError, Card, ErrorNote, Loading, PageHeader, useAction, useLoad } from '../ui.tsx';
 import type { JourneyDetail } from './journey.tsx';
@@ -51,7 +52,7 @@ function Editor({ journey }: { journey: JourneyDetail }) {
   const navigate = useNavigate();
   const { can } = useSession();
   const mayPublish = can('journeys.publish') && journey.status !== 'archived';
-  const initial = useMemo(() => (journey.definition ? stringify(journey.definition, { lineWidth: 0 }) : ''), [journey]);
+  const initial = useMemo(() => (journey.definition ? definitionYaml(journey.definition) : ''), [journey]);
   const [text, setText] = useState(initial);
   const [validation, setValidation] = useState<Validation | null>(null);
   const [checkError, setCheckError] = useState<string | null>(null);

@@ -6,7 +6,7 @@ import { Link, useLocation, useParams } from 'react-router';
 import { api } from '../api.ts';
 import { JourneyFlow } from '../components/journey-flow.tsx';
 import type { DefinitionLike } from '../components/journey-graph.ts';
-import { GoalConversion, type JourneyStats, StepFunnel } from '../components/journey-results.tsx';
+import { GoalConversion, type JourneyStats, StepFunnel, StepTable } from '../components/journey-results.tsx';
 import { JourneyVersions, type VersionSummary } from '../components/journey-versions.tsx';
 import { formatNumber } from '../format.ts';
 import { useSession } from '../session.tsx';
@@ -160,6 +160,12 @@ export function JourneyPage() {
           {stats.data ? <GoalConversion stats={stats.data} holdout={definition?.holdout ?? 0} /> : stats.loading ? <Loading /> : null}
         </Card>
       </div>
+
+      {stats.data && stats.data.enrollments.total > 0 ? (
+        <Card title="Each step in numbers">
+          <StepTable stats={stats.data} />
+        </Card>
+      ) : null}
 
       <Card title="Versions">
         <JourneyVersions journeyKey={journey.key} versions={journey.versions} current={journey.currentVersion} />

@@ -1,0 +1,74 @@
+// A stored definition written back as the YAML a marketer would write: fields in the order of the
+// schema (key and name first, steps last; in a step its id first), not the order the database keeps
+// them in (PostgreSQL's jsonb sorts keys by length). The editor and the version diff both use it, so
+// a diff shows what changed, not how keys were stored.
+import { stringify } from 'yaml';
+import { journeyDefinitionSchema } from '../../../core/journey/definition.ts';
+
+const topLevelOrder = Object.keys(journeyDefinitionSchema.shape);
+
+/** Inside steps, triggers and conditions: the order the fields read naturally in. */
+const nestedOrder = [
+  'id',
+  'wait',
+  'waitUntil',
+  'waitForEvent',
+  'send',
+  'branch',
+  'alert',
+  'set',
+  'exit',
+  'step',
+  'answered',
+  'score',
+  'event',
+  'where',
+  'entering',
+  'from',
+  'to',
+  'days',
+  'duration',
+  'timeout',
+  'noOrderFor',
+  'overdueFactor',
+  'minOrders',
+  'within',
+  'policy',
+  'cooldown',
+  'template',
+  'survey',
+  'maxDelay',
+  'cases',
+  'when',
+  'goto',
+  'otherwise',
+  'kind',
+  'title',
+  'attribute',
+  'name',
+  'is',
+  'tag',
+  'value',
+  'reason',
+];
+
+function ordered(value: unknown, order: readonly string[]): unknown {
+  if (Array.isArray(value)) return value.map((item) => ordered(item, nestedOrder));
+  if (value === null || typeof value !== 'object') return value;
+  const rank = (key: string) => {
+    const index = order.indexOf(key);
+    return index === -1 ? order.length : index;
+  };
+  const entries = Object.entries(value as Record<string, unknown>);
+  // Known fields in their order; any other field after them, as it came.
+  const sorted = entries
+    .map((entry, position) => ({ entry, position }))
+    .sort((a, b) => rank(a.entry[0]) - rank(b.entry[0]) || a.position - b.position)
+    .map(({ entry: [key, child] }) => [key, ordered(child, nestedOrder)] as const);
+  return Object.fromEntries(sorted);
+}
+
+/** A definition as YAML text, fields in the schema's order, long lines never folded. */
+export function definitionYaml(definition: unknown): string {
+  return stringify(ordered(definition, topLevelOrder), { lineWidth: 0 });
+}
