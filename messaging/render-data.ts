@@ -50,7 +50,8 @@ export function renderData(settings: RenderSettings, subject: RenderSubject): Re
     secret: settings.secret,
     publicUrl: settings.publicUrl,
     customerId: customer.id,
-    issuedAt: subject.issuedAt ?? Date.now(),
+    // A preview has no send time: today's start, so the same preview renders the same links all day.
+    issuedAt: subject.issuedAt ?? Math.floor(Date.now() / 86_400_000) * 86_400_000,
     ...(preview ? { preview: true, locale: preview.locale } : {}),
   });
   const orderData = order
