@@ -150,7 +150,7 @@ describe('a marketer runs journeys in the web app', () => {
     await page.getByText('Only marketers and admins publish journeys').waitFor();
     await expect(page.getByRole('button', { name: /^Publish/ }).count()).resolves.toBe(0);
     const refused = await page.evaluate(async () => {
-      const who = await (await fetch('/v1/session')).json();
+      const who = (await (await fetch('/v1/session')).json()) as { csrfToken: string };
       const write = (path: string) =>
         fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': who.csrfToken }, body: '{}' });
       return [

@@ -99,13 +99,14 @@ export function JourneyVersions({
 }) {
   const ids = useId();
   const newest = versions.at(-1)?.version ?? null;
-  const [from, setFrom] = useState<number | null>(versions.length >= 2 ? (versions.at(-2)?.version ?? null) : null);
+  const previous = versions.at(-2)?.version ?? null;
+  const [from, setFrom] = useState<number | null>(previous);
   const [to, setTo] = useState<number | null>(newest);
-  // A newly published version becomes the right-hand side of the comparison.
+  // A newly published version becomes the right-hand side of the comparison, the one before it the left.
   useEffect(() => {
     setTo(newest);
-    if (versions.length >= 2) setFrom(versions.at(-2)?.version ?? null);
-  }, [newest, versions]);
+    setFrom(previous);
+  }, [newest, previous]);
 
   return (
     <>
