@@ -5,6 +5,7 @@
 //                    the built-in review page, a star rating (1-5) and a text per item, which records
 //                    nothing (mail scanners fetch every link)
 //   POST /r/:token   the built-in page's form: `review.submitted`, the review-request journey's goal
+//   GET  /review     where the button of review requests sent before signed links pointed
 //
 // Expired, forged and other-purpose tokens get a friendly page and change nothing; a preview's link
 // shows the same page with a note and records nothing.
@@ -27,7 +28,7 @@ import {
 import { type PageText, pageText } from '../messaging/page-text.ts';
 import type { Database } from '../runtime/database.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { escapeHtml, formFields, invalidLink, notConfigured, p, sendPage } from './public-pages.ts';
+import { browserText, escapeHtml, formFields, invalidLink, notConfigured, p, sendPage } from './public-pages.ts';
 
 export type ReviewPagesDeps = {
   db: Database;
@@ -57,11 +58,7 @@ export const reviewPages = (deps: ReviewPagesDeps): FastifyPluginAsyncZod =>
       if (link.preview) return { link, text: pageText(link.locale), subject: null };
       const subject = await reviewSubject(deps.db, link);
       if (!subject) {
-        const text = pageText(
-          String(request.headers['accept-language'] ?? '')
-            .split(/[,;]/)[0]
-            ?.trim() || null,
-        );
+        const text = browserText(request);
         return { page: show(reply, 404, text, text.t('review.unknown.title'), p(text.t('review.unknown.body'))) };
       }
       return { link, text: pageText(subject.customer.locale), subject };
@@ -104,6 +101,18 @@ ${groups.join('\n')}
 <button type="submit">${escapeHtml(text.t('review.submit'))}</button>
 </form>`;
     };
+
+    // The review request's button pointed at PUBLIC_URL/review before review links were signed: an email
+    // already sent still leads somewhere (the review site, or a page saying where the working link is).
+    app.get(
+      '/review',
+      { schema: { summary: 'Where review buttons of earlier emails lead', tags: ['public'], security: [] } },
+      async (request, reply) => {
+        if (deps.reviewUrlTemplate) return reply.redirect(fillReviewTarget(deps.reviewUrlTemplate, { orderId: null, itemId: null }), 303);
+        const text = browserText(request);
+        return show(reply, 200, text, text.t('review.legacy.title'), p(text.t('review.legacy.body')));
+      },
+    );
 
     app.get(
       '/r/:token',

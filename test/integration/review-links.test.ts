@@ -261,6 +261,17 @@ describe('links that are not genuine review links', () => {
   });
 });
 
+describe('the review button of emails sent before review links were signed', () => {
+  it('still leads somewhere: the review site, or a page in the reader language saying where the working link is', async () => {
+    const target = await redirecting.inject({ method: 'GET', url: '/review' });
+    expect(target.statusCode).toBe(303);
+    expect(target.headers.location).toBe('https://reviews.example.com/shop/?item=');
+    const page = await pages.inject({ method: 'GET', url: '/review', headers: { 'accept-language': 'fr-FR,fr;q=0.9' } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Merci de vouloir donner votre avis');
+  });
+});
+
 describe('GET /v1/reviews', () => {
   const get = (url: string, headers: Record<string, string> = {}) =>
     pages.inject({ method: 'GET', url, headers: { authorization: `Bearer ${KEY}`, ...headers } });
