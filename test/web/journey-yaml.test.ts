@@ -39,7 +39,12 @@ describe('a definition written back as YAML', () => {
       'exitEvents',
       'steps',
     ]);
-    expect(text).toContain(['  - id: weekday-morning', '    waitUntil:', '      from: 09:00', '      to: 11:00', '      days:'].join('\n'));
+    expect(text).toContain(
+      ['  - id: weekday-morning', '    waitUntil:', '      from: 09:00', '      to: 11:00', '      days: [mon, tue, wed, thu, fri]'].join(
+        '\n',
+      ),
+    );
+    expect(text).toContain('exitEvents: [order.placed, customer.unsubscribed]');
     expect(text).toContain(['reentry:', '  policy: after_cooldown', '  cooldown: P90D'].join('\n'));
   });
 

@@ -2,7 +2,7 @@
 // schema (key and name first, steps last; in a step its id first), not the order the database keeps
 // them in (PostgreSQL's jsonb sorts keys by length). The editor and the version diff both use it, so
 // a diff shows what changed, not how keys were stored.
-import { stringify } from 'yaml';
+import { Document, isScalar, visit } from 'yaml';
 import { journeyDefinitionSchema } from '../../../core/journey/definition.ts';
 
 const topLevelOrder = Object.keys(journeyDefinitionSchema.shape);
@@ -68,7 +68,13 @@ function ordered(value: unknown, order: readonly string[]): unknown {
   return Object.fromEntries(sorted);
 }
 
-/** A definition as YAML text, fields in the schema's order, long lines never folded. */
+/** A definition as YAML text, fields in the schema's order, lists of words on one line, long lines never folded. */
 export function definitionYaml(definition: unknown): string {
-  return stringify(ordered(definition, topLevelOrder), { lineWidth: 0 });
+  const document = new Document(ordered(definition, topLevelOrder));
+  visit(document, {
+    Seq(_key, node) {
+      if (node.items.every((item) => isScalar(item))) node.flow = true;
+    },
+  });
+  return document.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
