@@ -336,6 +336,8 @@ describe('every path parameter', () => {
     ['POST', (p) => `/u/${p}`],
     ['GET', (p) => `/s/${p}`],
     ['POST', (p) => `/s/${p}`],
+    ['GET', (p) => `/r/${p}`],
+    ['POST', (p) => `/r/${p}`],
   ];
   it('answers any parameter, of any route, with less than 500', async () => {
     const before = await counts();
@@ -367,9 +369,10 @@ describe('link tokens and the webhook', () => {
         .map((payload) => signToken('not-the-secret-0123456789abcdefghijkl', 'survey', payload as never)),
       fc.record({ c: nasty }).map((payload) => signToken(SECRET, 'unsubscribe', payload as never)),
       fc.record({ m: nasty, s: nastyNumber }).map((payload) => signToken(SECRET, 'survey', payload as never)),
+      fc.record({ c: nasty, o: nasty, i: nasty, x: nastyNumber }).map((payload) => signToken(SECRET, 'review', payload as never)),
     );
     await fc.assert(
-      fc.asyncProperty(token, fc.constantFrom('/s/', '/u/'), fc.constantFrom('GET', 'POST'), async (t, prefix, method) => {
+      fc.asyncProperty(token, fc.constantFrom('/s/', '/u/', '/r/'), fc.constantFrom('GET', 'POST'), async (t, prefix, method) => {
         const response = await app.inject({
           method: method as 'GET' | 'POST',
           url: `${prefix}${segment(t, false)}`,
