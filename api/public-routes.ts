@@ -146,7 +146,7 @@ export const publicRoutes = (deps: PublicRouteDeps): FastifyPluginAsyncZod =>
           200,
           text,
           heading,
-          `${oneClick}${everything}<h2>${escapeHtml(text.t('choices.title'))}</h2>\n${choicesForm(text, choices)}`,
+          `${oneClick}${everything}${heading === text.t('choices.title') ? '' : `<h2>${escapeHtml(text.t('choices.title'))}</h2>\n`}${choicesForm(text, choices)}`,
           {
             preview: link.preview,
           },
