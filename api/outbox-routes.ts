@@ -14,10 +14,11 @@ export type EmailTransportName = 'outbox' | 'resend';
 export const MAX_OUTBOX_PAGE = 200;
 export const DEFAULT_OUTBOX_PAGE = 50;
 
-// Unknown parameters are let through by the schema and refused by name in the handler.
+// Unknown and repeated parameters are let through by the schema and refused by name in the handler.
+const repeatable = z.union([z.string(), z.array(z.string())]);
 const listQuery = z.looseObject({
-  limit: z.string().optional().describe(`1-${MAX_OUTBOX_PAGE}, default ${DEFAULT_OUTBOX_PAGE}`),
-  cursor: z.string().optional().describe('`nextCursor` of the previous page'),
+  limit: repeatable.optional().describe(`1-${MAX_OUTBOX_PAGE}, default ${DEFAULT_OUTBOX_PAGE}`),
+  cursor: repeatable.optional().describe('`nextCursor` of the previous page'),
 });
 
 const transportSchema = z
@@ -44,6 +45,11 @@ const emailSchema = summarySchema.extend({
 
 const invalid = (field: string, message: string) => new HttpError(422, 'invalid_request', `${field} ${message}`, field);
 
+function single(parameter: string, value: string | string[] | undefined): string | undefined {
+  if (Array.isArray(value)) throw invalid(parameter, 'is given more than once');
+  return value;
+}
+
 export const outboxRoutes = (deps: { db: Database; transport: EmailTransportName }): FastifyPluginAsyncZod =>
   async function routes(app) {
     app.get(
@@ -63,9 +69,10 @@ export const outboxRoutes = (deps: { db: Database; transport: EmailTransportName
       },
       async (request) => {
         requireAccess(request, 'outbox.read');
-        const query = request.query;
-        const unknown = Object.keys(query).find((key) => !(key in listQuery.shape));
+        const raw = request.query;
+        const unknown = Object.keys(raw).find((key) => !(key in listQuery.shape));
         if (unknown !== undefined) throw invalid(unknown, `is not a parameter here; use ${Object.keys(listQuery.shape).join(', ')}`);
+        const query = { limit: single('limit', raw.limit), cursor: single('cursor', raw.cursor) };
         let limit = DEFAULT_OUTBOX_PAGE;
         if (query.limit !== undefined) {
           limit = /^\d{1,4}$/.test(query.limit) ? Number(query.limit) : Number.NaN;

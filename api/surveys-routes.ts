@@ -13,13 +13,14 @@ import { HttpError } from './errors.ts';
 
 export const MAX_COMMENTS = 100;
 
-// Unknown parameters are let through by the schema and refused by name in the handler.
+// Unknown and repeated parameters are let through by the schema and refused by name in the handler.
+const repeatable = z.union([z.string(), z.array(z.string())]);
 const querySchema = z.looseObject({
-  from: z.string().optional().describe('first day of the period, a calendar date (2026-11-01), in `timezone`; included'),
-  to: z.string().optional().describe('last day of the period, a calendar date, in `timezone`; included'),
-  journey: z.string().min(1).max(200).optional().describe('only this journey (its key)'),
-  timezone: z.string().optional().describe('IANA zone of the weeks and the dates (default UTC)'),
-  comments: z.string().optional().describe(`how many of the latest comments, 0-${MAX_COMMENTS} (default 10)`),
+  from: repeatable.optional().describe('first day of the period, a calendar date (2026-11-01), in `timezone`; included'),
+  to: repeatable.optional().describe('last day of the period, a calendar date, in `timezone`; included'),
+  journey: repeatable.optional().describe('only this journey (its key)'),
+  timezone: repeatable.optional().describe('IANA zone of the weeks and the dates (default UTC)'),
+  comments: repeatable.optional().describe(`how many of the latest comments, 0-${MAX_COMMENTS} (default 10)`),
 });
 
 const nullableNumber = z.number().nullable();
@@ -65,6 +66,11 @@ const summarySchema = z.object({
 
 const invalid = (field: string, message: string) => new HttpError(422, 'invalid_request', `${field} ${message}`, field);
 
+function single(parameter: string, value: string | string[] | undefined): string | undefined {
+  if (Array.isArray(value)) throw invalid(parameter, 'is given more than once');
+  return value;
+}
+
 export const surveysRoutes = (deps: { db: Database }): FastifyPluginAsyncZod =>
   async function routes(app) {
     app.get(
@@ -82,12 +88,23 @@ export const surveysRoutes = (deps: { db: Database }): FastifyPluginAsyncZod =>
       },
       async (request) => {
         requireAccess(request, 'surveys.read');
-        const query = request.query;
-        const unknown = Object.keys(query).find((key) => !(key in querySchema.shape));
+        const raw = request.query;
+        const unknown = Object.keys(raw).find((key) => !(key in querySchema.shape));
         if (unknown !== undefined) throw invalid(unknown, `is not a parameter here; use ${Object.keys(querySchema.shape).join(', ')}`);
+        const query = {
+          from: single('from', raw.from),
+          to: single('to', raw.to),
+          journey: single('journey', raw.journey),
+          timezone: single('timezone', raw.timezone),
+          comments: single('comments', raw.comments),
+        };
         const timezone = query.timezone ?? 'UTC';
         if (!isIanaTimeZone(timezone)) throw invalid('timezone', `must be an IANA time zone such as Europe/Paris (got '${timezone}')`);
-        const period = surveyPeriod({ timezone, ...(query.from ? { from: query.from } : {}), ...(query.to ? { to: query.to } : {}) });
+        const period = surveyPeriod({
+          timezone,
+          ...(query.from !== undefined ? { from: query.from } : {}),
+          ...(query.to !== undefined ? { to: query.to } : {}),
+        });
         if ('error' in period) throw new HttpError(422, 'invalid_request', period.error, period.field);
         let comments: number | undefined;
         if (query.comments !== undefined) {
@@ -95,14 +112,15 @@ export const surveysRoutes = (deps: { db: Database }): FastifyPluginAsyncZod =>
           if (!(comments >= 0 && comments <= MAX_COMMENTS)) throw invalid('comments', `must be a whole number from 0 to ${MAX_COMMENTS}`);
         }
         if (query.journey !== undefined) {
-          const known = await deps.db.journey.findUnique({ where: { key: query.journey }, select: { key: true } });
-          if (!known) throw invalid('journey', `is not a journey key (got '${query.journey}')`);
+          const known =
+            query.journey.length <= 200 && (await deps.db.journey.findUnique({ where: { key: query.journey }, select: { key: true } }));
+          if (!known) throw invalid('journey', `is not a journey key (got '${query.journey.slice(0, 200)}')`);
         }
         const summary = await loadSurveySummary(deps.db, {
           start: period.start,
           end: period.end,
           timezone,
-          ...(query.journey ? { journeyKey: query.journey } : {}),
+          ...(query.journey !== undefined ? { journeyKey: query.journey } : {}),
           ...(comments !== undefined ? { comments } : {}),
         });
         return { ...summary, period: { from: query.from ?? null, to: query.to ?? null, journey: query.journey ?? null } };

@@ -85,7 +85,13 @@ describe('templates, survey results and the outbox in the web app', () => {
     await page.waitForURL(/locale=en/);
     const english = main().getByRole('tab', { name: /English/ });
     await expect(english.getAttribute('aria-selected')).resolves.toBe('true');
-    await waitFor('focus on the English tab', () => english.evaluate((tab) => tab === document.activeElement), Boolean, 5_000);
+    await waitFor(
+      'focus on the English tab',
+      async () =>
+        (await page.locator(':focus').getAttribute('role')) === 'tab' && (await page.locator(':focus').textContent())?.includes('English'),
+      Boolean,
+      5_000,
+    );
   });
 
   it('shows the survey results with the demo’s unhappy answer, by week and by journey', async () => {

@@ -202,6 +202,7 @@ describe('GET /v1/outbox and /v1/outbox/:id', () => {
       ['?limit=abc', 'limit'],
       ['?cursor=bm90LWEtY3Vyc29y', 'cursor'],
       ['?to=someone', 'to'],
+      ['?limit=1&limit=2', 'limit'],
     ]) {
       const { status, body } = await get(`/v1/outbox${query}`);
       expect(status, query).toBe(422);

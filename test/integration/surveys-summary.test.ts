@@ -254,6 +254,9 @@ describe('GET /v1/surveys/summary', () => {
       ['?journey=no-such-journey', 'journey'],
       ['?comments=1000', 'comments'],
       ['?week=2026-W46', 'week'],
+      ['?from=2026-11-01&from=2026-11-02', 'from'],
+      ['?journey=', 'journey'],
+      ['?comments=', 'comments'],
     ];
     for (const [query, field] of cases) {
       const { status, body } = await get(query);
