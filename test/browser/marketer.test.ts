@@ -140,7 +140,7 @@ describe('a marketer runs journeys in the web app', () => {
     await context.close();
   });
 
-  it('shows a success manager the journey and the simulation, without publish, pause or archive, and the server refuses them anyway', async () => {
+  it('shows a success manager the journey without publish, pause or archive (the server refuses them anyway), and simulates a customer they describe in that customer’s time zone', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, engine, engine.successManager, '/journeys/post-purchase-checkin');
     await page.getByRole('img', { name: /^Flow diagram of Post-purchase check-in/ }).waitFor();
@@ -149,6 +149,19 @@ describe('a marketer runs journeys in the web app', () => {
     await page.waitForURL(/\/edit$/);
     await page.getByText('Only marketers and admins publish journeys').waitFor();
     await expect(page.getByRole('button', { name: /^Publish/ }).count()).resolves.toBe(0);
+    // A customer described here, in New York: the check-in waits for the delivery, two days, then the daytime there.
+    await page.getByRole('radio', { name: 'A customer I describe' }).check();
+    await page.getByLabel('Time zone (IANA)').fill('America/New_York');
+    await page.getByRole('button', { name: 'Add an event' }).click();
+    await page.getByLabel('Event 1', { exact: true }).selectOption('order.delivered');
+    await page.getByLabel('After (e.g. P3D, PT6H)').fill('P1D');
+    await page.getByRole('button', { name: 'Run simulation' }).click();
+    const result = page.getByRole('region', { name: 'What would happen' });
+    await result.waitFor();
+    await expect(result.textContent()).resolves.toContain('Times in the customer’s time zone, America/New_York.');
+    const sent = result.getByRole('row').filter({ hasText: 'checkin-email' }).filter({ hasText: 'sent' });
+    // Sent between 10:00 and 18:00 New York time (EST or EDT), whatever the viewer's zone.
+    await expect(sent.getByRole('cell').first().textContent()).resolves.toMatch(/\b(1\d):\d\d (EST|EDT|GMT-[45])$/);
     const refused = await page.evaluate(async () => {
       const who = (await (await fetch('/v1/session')).json()) as { csrfToken: string };
       const write = (path: string) =>

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { definitionYaml } from '../../web/src/components/journey-yaml.ts';
+import { definitionYaml, lineRange } from '../../web/src/components/journey-yaml.ts';
 
 /** The keys of an object as PostgreSQL's jsonb returns them: shorter first, then by bytes. */
 function asJsonb(value: unknown): unknown {
@@ -56,5 +56,13 @@ describe('a definition written back as YAML', () => {
     expect(definitionYaml({ steps: [{ zeta: 1, wait: { duration: 'P1D' }, id: 'a' }], key: 'k' })).toBe(
       ['key: k', 'steps:', '  - id: a', '    wait:', '      duration: P1D', '    zeta: 1', ''].join('\n'),
     );
+  });
+
+  it('finds the text of a line for the editor to select (a line past the end: the last one)', () => {
+    const text = 'key: a\nname: b\nsteps: []';
+    const [start, end] = lineRange(text, 2);
+    expect(text.slice(start, end)).toBe('name: b');
+    expect(text.slice(...lineRange(text, 1))).toBe('key: a');
+    expect(text.slice(...lineRange(text, 9))).toBe('steps: []');
   });
 });

@@ -1,7 +1,8 @@
 // A stored definition written back as the YAML a marketer would write: fields in the order of the
 // schema (key and name first, steps last; in a step its id first), not the order the database keeps
 // them in (PostgreSQL's jsonb sorts keys by length). The editor and the version diff both use it, so
-// a diff shows what changed, not how keys were stored.
+// a diff shows what changed, not how keys were stored. And where a line of the text is, for the
+// editor to select the line an error points at.
 import { Document, isScalar, visit } from 'yaml';
 import { journeyDefinitionSchema } from '../../../core/journey/definition.ts';
 
@@ -77,4 +78,16 @@ export function definitionYaml(definition: unknown): string {
     },
   });
   return document.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/** The start and end offsets of a 1-based line of `text`. */
+export function lineRange(text: string, line: number): [number, number] {
+  let start = 0;
+  for (let current = 1; current < line; current++) {
+    const next = text.indexOf('\n', start);
+    if (next === -1) break;
+    start = next + 1;
+  }
+  const end = text.indexOf('\n', start);
+  return [start, end === -1 ? text.length : end];
 }

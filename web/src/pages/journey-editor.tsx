@@ -6,7 +6,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { parse } from 'yaml';
 import { api } from '../api.ts';
 import { JourneySimulation } from '../components/journey-simulation.tsx';
-import { definitionYaml } from '../components/journey-yaml.ts';
+import { definitionYaml, lineRange } from '../components/journey-yaml.ts';
 import { useSession } from '../session.tsx';
 import { asApiError, Card, ErrorNote, Loading, PageHeader, useAction, useLoad } from '../ui.tsx';
 import type { JourneyDetail } from './journey.tsx';
@@ -16,18 +16,6 @@ type Problem = { path: string; message: string; line?: number };
 type Validation = { text: string; ok: boolean; errors: Problem[] };
 
 const VALIDATE_AFTER_MS = 300;
-
-/** The start and end offsets of a 1-based line of `text`. */
-export function lineRange(text: string, line: number): [number, number] {
-  let start = 0;
-  for (let current = 1; current < line; current++) {
-    const next = text.indexOf('\n', start);
-    if (next === -1) break;
-    start = next + 1;
-  }
-  const end = text.indexOf('\n', start);
-  return [start, end === -1 ? text.length : end];
-}
 
 const pathName = (path: string) => (path === '(body)' || path === '(root)' ? 'the whole text' : path);
 
