@@ -1,7 +1,8 @@
 // A success manager's morning in the web app, in a real browser against `aftercare start` and its demo
 // business: Today's alerts and at-risk list, filtered to high risk (the filter survives a reload), an
-// account opened, a note, "contacted", an alert acknowledged, the customer's journeys paused, an email
-// opened as the customer saw it and closed with Escape, then signing out. Every page is checked with
+// account opened, a note, "contacted", an alert acknowledged, the customer's journeys paused, the account
+// taken and its timeline filtered to notes, an alert snoozed, an email opened as the customer saw it and
+// closed with Escape, then signing out. Every page is checked with
 // axe-core and photographed.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +31,7 @@ async function openAlertCount(page: Page): Promise<number> {
 }
 
 describe('a success manager in the web app', () => {
-  it('works an at-risk account from Today: filter, open, note, contacted, acknowledge, pause, read an email, sign out', async () => {
+  it('works an at-risk account from Today: filter, open, note, contacted, acknowledge, pause, assign, snooze, read an email, sign out', async () => {
     const { context, page } = await newPage(browser);
     await signIn(page, engine, engine.successManager);
     expect(new URL(page.url()).pathname).toBe('/app/today');
@@ -97,6 +98,27 @@ describe('a success manager in the web app', () => {
     await page.getByText(/^Journeys paused:/).waitFor();
     await page.getByRole('button', { name: 'Resume journeys' }).waitFor();
     await expect(page.locator('.sm-paused').textContent()).resolves.toContain('Paused');
+
+    // Take the account, then read only the notes on its timeline (the filter is kept in the address).
+    await page.getByRole('button', { name: 'Assign to me' }).click();
+    await page.getByText('You own this account now.').waitFor();
+    await page.getByRole('checkbox', { name: 'Notes' }).check();
+    await page.waitForURL(/kinds=note/);
+    await page.locator('.sm-timeline-item').first().waitFor();
+    expect(new Set(await page.locator('.sm-timeline-item .pill').allTextContents())).toEqual(new Set(['Note']));
+
+    // Snooze one of the open alerts nobody owns, from Today.
+    await page.getByRole('link', { name: '← Today' }).click();
+    await page.getByRole('heading', { name: /Nobody’s yet/ }).waitFor();
+    await page
+      .getByRole('combobox', { name: /^Snooze/ })
+      .first()
+      .selectOption({ label: 'For 3 days' });
+    await page
+      .getByRole('button', { name: /^Snooze/ })
+      .first()
+      .click();
+    await page.getByText(/^Snoozed “.*” until /).waitFor();
 
     // An email as the customer saw it: the detractor's apology from the demo's service recovery.
     await page.goto(engine.appUrl('/customers/demo-unhappy?kinds=message'));

@@ -44,7 +44,10 @@ function kindsOf(params: URLSearchParams): TimelineKind[] {
 /** `version` changes after each action on the account, so that its effect shows at once. */
 export function Timeline({ customerId, version }: { customerId: string; version: number }) {
   const [params, setParams] = useSearchParams();
-  const kinds = kindsOf(params);
+  // Kept here as well as in the address: a ticked box shows at once, before the navigation settles.
+  const [kinds, setKinds] = useState<TimelineKind[]>(() => kindsOf(params));
+  const addressKinds = kindsOf(params).join(',');
+  useEffect(() => setKinds(addressKinds ? (addressKinds.split(',') as TimelineKind[]) : []), [addressKinds]);
   const kindsKey = kinds.join(',');
   const [items, setItems] = useState<TimelineItem[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -67,10 +70,12 @@ export function Timeline({ customerId, version }: { customerId: string; version:
   }, [first.data]);
 
   function toggle(kind: TimelineKind) {
-    const next = kinds.includes(kind) ? kinds.filter((k) => k !== kind) : [...kinds, kind];
+    const chosen = kinds.includes(kind) ? kinds.filter((k) => k !== kind) : [...kinds, kind];
+    const next = chosen.length === timelineKinds.length ? [] : timelineKinds.filter((k) => chosen.includes(k));
+    setKinds(next);
     const updated = new URLSearchParams(params);
-    if (next.length === 0 || next.length === timelineKinds.length) updated.delete('kinds');
-    else updated.set('kinds', timelineKinds.filter((k) => next.includes(k)).join(','));
+    if (next.length === 0) updated.delete('kinds');
+    else updated.set('kinds', next.join(','));
     setParams(updated, { replace: true, preventScrollReset: true });
   }
 
@@ -103,6 +108,7 @@ export function Timeline({ customerId, version }: { customerId: string; version:
             type="button"
             className="button secondary small"
             onClick={() => {
+              setKinds([]);
               const updated = new URLSearchParams(params);
               updated.delete('kinds');
               setParams(updated, { replace: true, preventScrollReset: true });

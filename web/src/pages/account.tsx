@@ -215,7 +215,13 @@ function Owner({ account, onChanged }: { account: Account; onChanged: (done: str
   );
   const assign = useAction(async (ownerId: string | null, name: string) => {
     await api.put(`/customers/${encodeURIComponent(account.id)}/owner`, { ownerId });
-    onChanged(ownerId === null ? 'The account has no owner now.' : `${name} owns this account now.`);
+    onChanged(
+      ownerId === null
+        ? 'The account has no owner now.'
+        : ownerId === user.id
+          ? 'You own this account now.'
+          : `${name} owns this account now.`,
+    );
   });
   const assignable = (staff.data?.staff ?? []).filter((member) => member.assignable && member.id !== account.owner?.id);
   const meAssignable = user.role !== 'marketer';
