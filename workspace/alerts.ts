@@ -96,7 +96,10 @@ const encodeCursor = (cursor: Cursor) => Buffer.from(JSON.stringify([cursor.at, 
 function decodeCursor(text: string): Cursor {
   try {
     const [at, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) return { at, id };
+    // Given to the database as an ISO instant, whatever date text the cursor holds (years 1 to 9999 only).
+    const time = typeof at === 'string' ? new Date(at) : null;
+    const year = time?.getUTCFullYear() ?? Number.NaN;
+    if (time && typeof id === 'string' && year >= 1 && year <= 9999) return { at: time.toISOString(), id };
   } catch {
     // refused below
   }

@@ -6,6 +6,7 @@ import { api } from '../api.ts';
 import { formatDateTime, formatRelative } from '../format.ts';
 import { useSession } from '../session.tsx';
 import { ErrorNote, useAction } from '../ui.tsx';
+import { snoozeChoices } from './sm-format.ts';
 
 export type ActionableAlert = {
   id: string;
@@ -21,18 +22,6 @@ const kindNames: Record<string, string> = {
   recovery_failed: 'Recovery failed',
 };
 export const alertKindName = (kind: string) => kindNames[kind] ?? kind.replace(/_/g, ' ');
-
-/** Until tomorrow 9:00, in three days, in a week: times in the viewer's zone. */
-export function snoozeChoices(now: Date = new Date()): { label: string; until: Date }[] {
-  const tomorrowMorning = new Date(now);
-  tomorrowMorning.setDate(tomorrowMorning.getDate() + 1);
-  tomorrowMorning.setHours(9, 0, 0, 0);
-  return [
-    { label: 'Until tomorrow 9:00', until: tomorrowMorning },
-    { label: 'For 3 days', until: new Date(now.getTime() + 3 * 86_400_000) },
-    { label: 'For a week', until: new Date(now.getTime() + 7 * 86_400_000) },
-  ];
-}
 
 export function AlertList({
   alerts,
