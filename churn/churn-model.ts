@@ -13,7 +13,7 @@
 // BG/NBD model refitted to their orders up to the cut-off, and whether they ordered in the H days after.
 // A sample keeps the backtest to a fixed cost (a few seconds of queries), whatever the size of the
 // history: the nightly run's cost stays that of scoring everyone. And it fits the spend model (Gamma-Gamma
-// on the fit sample's repeat customers' mean order values) for the predicted value.
+// on a sample of up to SPEND_SAMPLE_SIZE repeat customers' mean order values) for the predicted value.
 import type { BgNbdParams, CustomerSummary } from '../core/churn/bgnbd.ts';
 import { computeModelOutputs, HORIZON_DAYS } from '../core/churn/customer-forecast.ts';
 import { fitSpendModel, type SpendModel } from '../core/churn/customer-value.ts';
@@ -29,6 +29,8 @@ const DAY_MS = 86_400_000;
 
 /** Largest number of customers the fit sees; above it, a random sample of this size. */
 export const FIT_SAMPLE_SIZE = 100_000;
+/** Largest number of repeat customers the spend model is fitted to; above it, a stable random sample. */
+export const SPEND_SAMPLE_SIZE = 10_000;
 /** Customers whose signals are loaded together for the backtest. */
 const BACKTEST_BATCH = 1000;
 
@@ -252,12 +254,15 @@ export async function fitAndStoreChurnModel(
   }
   const choice = chooseModelParameters(summaries, { unit });
   const sampled = summaries.length;
-  // The spend model: the fit sample's repeat customers' mean order values (total - refunded, first day excluded).
+  // The spend model: the mean order values (total - refunded, first day excluded) of a stable sample of up
+  // to SPEND_SAMPLE_SIZE repeat customers.
+  const spendFraction = repeatBuyers > SPEND_SAMPLE_SIZE ? SPEND_SAMPLE_SIZE / repeatBuyers : 1;
+  const spendThreshold = Math.min(Math.floor(spendFraction * 2 ** 31), 2 ** 31 - 1);
   const spendRows = await db.$queryRaw<{ x: number; meanRepeatSpend: number }[]>`
     SELECT (count(*) - 1)::int AS x, ((sum(t) - (array_agg(t ORDER BY d))[1]) / (count(*) - 1))::float8 AS "meanRepeatSpend"
     FROM (SELECT "customerId", floor(extract(epoch FROM "placedAt") / 86400)::int AS d, sum("total" - "refundedAmount") AS t
           FROM "Order" WHERE "placedAt" < ${endOfToday}::timestamptz
-            AND (${fraction >= 1} OR (hashtext("customerId") & 2147483647) < ${threshold}::int)
+            AND (${spendFraction >= 1} OR (hashtext("customerId") & 2147483647) < ${spendThreshold}::int)
           GROUP BY 1, 2) o
     GROUP BY "customerId" HAVING count(*) > 1`;
   const spend = fitSpendModel(spendRows.map((row) => ({ x: row.x, meanRepeatSpend: Number(row.meanRepeatSpend) })));

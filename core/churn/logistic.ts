@@ -131,6 +131,12 @@ export function fitLogistic(rows: readonly ArrayLike<number>[], labels: ArrayLik
     const inverse = invertSymmetricPositiveDefinite(hessian);
     if (!inverse) break;
     const step = inverse.map((row) => row.reduce((sum, v, b) => sum + v * (gradient[b] as number), 0));
+    // Newton decrement: half of gradient · step estimates how far the objective is above its minimum.
+    const decrement = step.reduce((sum, v, a) => sum + v * (gradient[a] as number), 0) / 2;
+    if (decrement < 1e-9) {
+      converged = true;
+      break;
+    }
     let scale = 1;
     let next = theta;
     let nextValue = current;
