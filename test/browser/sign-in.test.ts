@@ -65,11 +65,11 @@ describe('signing in to the web app', () => {
     await signIn(page, engine, engine.marketer);
     expect(new URL(page.url()).pathname).toBe('/app/journeys');
     const refused = await page.evaluate(async () => {
-      const who = await (await fetch('/v1/session')).json();
+      const who = (await (await fetch('/v1/session')).json()) as { csrfToken: string };
       const response = await fetch('/v1/customers/c-0001/notes', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-csrf-token': who.csrfToken },
-        body: JSON.stringify({ text: 'a note from a marketer' }),
+        body: JSON.stringify({ body: 'a note from a marketer' }),
       });
       return response.status;
     });
