@@ -158,9 +158,14 @@ function roundToTenths(points: readonly number[]): number[] {
   return floors;
 }
 
-/** Does the sentence of this reason explain a higher risk, given where the customer stands against the mean? */
+/**
+ * Does the sentence of this reason explain a higher risk? "Only N orders" needs fewer orders than the
+ * business's customers have (`deviation` from the mean below 0); "No order for N days; usually orders every
+ * M" needs N > M; "No order for N days" more days than usual.
+ */
 function sentenceAgrees(spec: ReasonSpec, deviation: number): boolean {
-  if (spec.kind === 'frequency') return deviation < 0; // "only N orders": fewer than the business's customers
+  if (spec.kind === 'frequency' || spec.kind === 'recency') return spec.kind === 'frequency' ? deviation < 0 : deviation > 0;
+  if (spec.kind === 'overdue') return spec.since > spec.gap;
   return true;
 }
 
@@ -218,12 +223,13 @@ export function scoreChurnRisk(input: RiskInput, config: Partial<RiskConfig> = {
     let spec = features.reasons[i] ?? null;
     const points = roundedPoints[i] as number;
     if (spec === null || points < cfg.minReasonPoints) continue;
-    if (spec.kind === 'tenure' || spec.kind === 'frequency') {
-      const j = RISK_FEATURES.findIndex((feature) => feature.name === (spec?.kind === 'tenure' ? 'tenureLog' : 'frequencyLog'));
-      const deviation = (features.values[j] as number) - (risk.means[(RISK_FEATURES[j] as (typeof RISK_FEATURES)[number]).name] ?? 0);
-      if (spec.kind === 'tenure') spec = { ...spec, newer: deviation < 0 };
-      if (!sentenceAgrees(spec, deviation)) continue;
-    }
+    const feature =
+      spec.kind === 'tenure' ? 'tenureLog' : spec.kind === 'frequency' ? 'frequencyLog' : spec.kind === 'recency' ? 'recencyLog' : null;
+    const j = feature === null ? -1 : RISK_FEATURES.findIndex((f) => f.name === feature);
+    const deviation =
+      j < 0 ? 0 : (features.values[j] as number) - (risk.means[(RISK_FEATURES[j] as (typeof RISK_FEATURES)[number]).name] ?? 0);
+    if (spec.kind === 'tenure') spec = { ...spec, newer: deviation < 0 };
+    if (!sentenceAgrees(spec, deviation)) continue;
     candidates.push({ index: i, points, spec });
   }
   candidates.sort((a, b) => b.points - a.points);
