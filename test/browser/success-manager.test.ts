@@ -40,6 +40,12 @@ describe('a success manager in the web app', () => {
     await table.waitFor();
     await inspectPage(page, 'today');
 
+    // The demo's 61 customers: a first page of 50, then the rest by "Load more".
+    expect(await table.locator('tbody tr').count()).toBe(50);
+    await page.getByRole('button', { name: 'Load 50 more' }).click();
+    await page.getByText(/Showing \d+ accounts \(all of them\)/).waitFor();
+    expect(await table.locator('tbody tr').count()).toBeGreaterThan(50);
+
     // Filter to high risk: the address keeps it, a reload keeps it, every row is high.
     await page.getByLabel('Risk band').selectOption('high');
     await page.waitForURL(/band=high/);
@@ -104,8 +110,9 @@ describe('a success manager in the web app', () => {
     await page.getByText('You own this account now.').waitFor();
     await page.getByRole('checkbox', { name: 'Notes' }).check();
     await page.waitForURL(/kinds=note/);
-    await page.locator('.sm-timeline-item').first().waitFor();
-    expect(new Set(await page.locator('.sm-timeline-item .pill').allTextContents())).toEqual(new Set(['Note']));
+    await expect
+      .poll(async () => new Set(await page.locator('.sm-timeline-item .pill').allTextContents()), { timeout: 10_000 })
+      .toEqual(new Set(['Note']));
 
     // Snooze one of the open alerts nobody owns, from Today.
     await page.getByRole('link', { name: '← Today' }).click();
