@@ -91,10 +91,73 @@ function figures(answers: readonly SettledAnswer[], sent: readonly SentSurvey[])
   };
 }
 
+const DAY_MS = 86_400_000;
+const QUARTER_HOUR_MS = 900_000;
+
+/** The ISO week of a calendar date (days since 1970-01-01, no zone): its key and its Monday. */
+function isoWeekOfDay(epochDay: number): { week: string; startsOn: string } {
+  const monday = epochDay - ((new Date(epochDay * DAY_MS).getUTCDay() + 6) % 7);
+  // The ISO week-numbering year is the year of the week's Thursday.
+  const thursday = new Date((monday + 3) * DAY_MS);
+  const weekYear = thursday.getUTCFullYear();
+  const week = 1 + Math.floor((thursday.getTime() - Date.UTC(weekYear, 0, 1)) / (7 * DAY_MS));
+  return { week: `${weekYear}-W${String(week).padStart(2, '0')}`, startsOn: new Date(monday * DAY_MS).toISOString().slice(0, 10) };
+}
+
+/**
+ * Finds the ISO week of instants in one zone. Zone offsets change a few times a year at most, so the
+ * offset is read (Intl) at the start and end of each UTC day met: when both agree, the whole day has that
+ * offset; on the rare day of a change, each quarter hour is read on its own (every zone's offset is a whole
+ * number of quarter hours). The week is computed once per local date. A summary of many answers thus costs
+ * a few hundred Intl calls, not a zone computation per answer.
+ */
+function weekFinder(timezone: string): (at: Date) => { week: string; startsOn: string } {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  /** The zone's offset from UTC at an instant, in milliseconds (the local wall time minus the instant). */
+  const offsetAt = (ms: number) => {
+    const whole = Math.floor(ms / 1000) * 1000;
+    const parts = Object.fromEntries(format.formatToParts(new Date(whole)).map((part) => [part.type, Number(part.value)]));
+    return Date.UTC(parts.year ?? 0, (parts.month ?? 1) - 1, parts.day, parts.hour, parts.minute, parts.second) - whole;
+  };
+  const offsetOfUtcDay = new Map<number, number | null>();
+  const offsetOfQuarter = new Map<number, number>();
+  const weekOfDay = new Map<number, { week: string; startsOn: string }>();
+  return (at) => {
+    const ms = at.getTime();
+    const utcDay = Math.floor(ms / DAY_MS);
+    let offset = offsetOfUtcDay.get(utcDay);
+    if (offset === undefined) {
+      const first = offsetAt(utcDay * DAY_MS);
+      offset = first === offsetAt((utcDay + 1) * DAY_MS - 1000) ? first : null;
+      offsetOfUtcDay.set(utcDay, offset);
+    }
+    if (offset === null) {
+      const quarter = Math.floor(ms / QUARTER_HOUR_MS);
+      offset = offsetOfQuarter.get(quarter) ?? offsetAt(ms);
+      offsetOfQuarter.set(quarter, offset);
+    }
+    const day = Math.floor((ms + offset) / DAY_MS);
+    let found = weekOfDay.get(day);
+    if (!found) {
+      found = isoWeekOfDay(day);
+      weekOfDay.set(day, found);
+    }
+    return found;
+  };
+}
+
 /** The ISO week of an instant in a zone: its key (`2026-W01`) and its Monday. */
 export function isoWeekOf(at: Date, timezone: string): { week: string; startsOn: string } {
-  const local = DateTime.fromJSDate(at, { zone: timezone });
-  return { week: `${local.weekYear}-W${String(local.weekNumber).padStart(2, '0')}`, startsOn: local.startOf('week').toISODate() ?? '' };
+  return weekFinder(timezone)(at);
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -109,23 +172,19 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 function byWeek(answers: readonly SettledAnswer[], sent: readonly SentSurvey[], timezone: string): WeekFigures[] {
-  const mondayOf = (at: Date) => isoWeekOf(at, timezone).startsOn;
-  const answersByWeek = groupBy(answers, (answer) => mondayOf(answer.at));
-  const sentByWeek = groupBy(sent, (survey) => mondayOf(survey.sentAt));
+  const weekOf = weekFinder(timezone);
+  const answersByWeek = groupBy(answers, (answer) => weekOf(answer.at).startsOn);
+  const sentByWeek = groupBy(sent, (survey) => weekOf(survey.sentAt).startsOn);
   const mondays = [...answersByWeek.keys(), ...sentByWeek.keys()].sort();
   const first = mondays[0];
   const last = mondays[mondays.length - 1];
   if (first === undefined || last === undefined) return [];
   const weeks: WeekFigures[] = [];
-  // Noon keeps the step a whole week away from any DST change at midnight.
-  for (let monday = DateTime.fromISO(`${first}T12:00`, { zone: timezone }); ; monday = monday.plus({ weeks: 1 })) {
-    const startsOn = monday.toISODate() ?? '';
+  // Mondays are calendar dates: stepping seven days from one to the next involves no zone.
+  for (let monday = Date.parse(`${first}T00:00:00Z`) / DAY_MS; ; monday += 7) {
+    const { week, startsOn } = isoWeekOfDay(monday);
     if (startsOn > last) break;
-    weeks.push({
-      week: `${monday.weekYear}-W${String(monday.weekNumber).padStart(2, '0')}`,
-      startsOn,
-      ...figures(answersByWeek.get(startsOn) ?? [], sentByWeek.get(startsOn) ?? []),
-    });
+    weeks.push({ week, startsOn, ...figures(answersByWeek.get(startsOn) ?? [], sentByWeek.get(startsOn) ?? []) });
   }
   return weeks;
 }

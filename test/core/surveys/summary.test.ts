@@ -1,6 +1,8 @@
 // Survey results, checked against tables computed by hand: CSAT average and share satisfied (4-5),
 // NPS (% promoters 9-10 minus % detractors 0-6) with its counts, response rate, by ISO week in a time
 // zone and by journey, and the latest comments.
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
   csatFigures,
@@ -156,6 +158,14 @@ describe('the whole summary', () => {
       timezone: 'Europe/Paris',
     });
     expect(acrossDst.byWeek.map((w) => w.startsOn)).toEqual(['2026-10-19', '2026-10-26', '2026-11-02']);
+    // On the night clocks go back in Paris (25 October 2026, 03:00 CEST -> 02:00 CET at 01:00 UTC):
+    // 23:30 UTC that Sunday is already Monday 00:30 CET, while 21:30 UTC is still Sunday 23:30 CET.
+    expect(isoWeekOf(new Date('2026-10-25T21:30Z'), 'Europe/Paris')).toEqual({ week: '2026-W43', startsOn: '2026-10-19' });
+    expect(isoWeekOf(new Date('2026-10-25T23:30Z'), 'Europe/Paris')).toEqual({ week: '2026-W44', startsOn: '2026-10-26' });
+    expect(isoWeekOf(new Date('2026-10-25T00:30Z'), 'Europe/Paris')).toEqual({ week: '2026-W43', startsOn: '2026-10-19' });
+    // Half-hour zones: 18:29 UTC on Sunday is 23:59 in Kolkata, 18:30 is Monday.
+    expect(isoWeekOf(new Date('2026-11-29T18:29Z'), 'Asia/Kolkata').startsOn).toBe('2026-11-23');
+    expect(isoWeekOf(new Date('2026-11-29T18:30Z'), 'Asia/Kolkata').startsOn).toBe('2026-11-30');
   });
 
   it('gives each journey its own figures, answers outside any journey last', () => {
@@ -193,6 +203,57 @@ describe('the whole summary', () => {
       { customerId: 'c-2', kind: 'nps', score: 10, comment: 'Love it', journeyKey: 'at-risk-save', at: '2026-11-04T10:00:00.000Z' },
       { customerId: 'c-4', kind: 'csat', score: 4, comment: 'Fine.', journeyKey: 'post-purchase-checkin', at: '2026-11-03T10:00:00.000Z' },
     ]);
+  });
+});
+
+describe('ISO weeks in any zone', () => {
+  it('agree with Luxon for any instant, in zones with DST, half hours, quarter hours and date-line moves', () => {
+    const zones = [
+      'UTC',
+      'Europe/Paris',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Asia/Kolkata',
+      'Asia/Kathmandu',
+      'Pacific/Apia',
+      'America/Sao_Paulo',
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }), (zone, ms) => {
+        const local = DateTime.fromMillis(ms, { zone });
+        const expected = {
+          week: `${local.weekYear}-W${String(local.weekNumber).padStart(2, '0')}`,
+          startsOn: local.startOf('week').toISODate(),
+        };
+        expect(isoWeekOf(new Date(ms), zone)).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('put every answer of a summary in the week Luxon names, however many share a day or a change of offset', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('Europe/Paris', 'Australia/Lord_Howe', 'America/Sao_Paulo'),
+        // Around the 2026 changes of offset, so that many answers share the day of a change.
+        fc.array(fc.integer({ min: Date.UTC(2026, 2, 20), max: Date.UTC(2026, 3, 10) }), { minLength: 1, maxLength: 60 }),
+        (zone, instants) => {
+          const summary = summarizeSurveys({
+            answers: instants.map((ms) => answer('csat', 5, new Date(ms).toISOString())),
+            sent: [],
+            timezone: zone,
+          });
+          const counted = Object.fromEntries(summary.byWeek.filter((w) => w.csat.answers > 0).map((w) => [w.startsOn, w.csat.answers]));
+          const expected: Record<string, number> = {};
+          for (const ms of instants) {
+            const monday = DateTime.fromMillis(ms, { zone }).startOf('week').toISODate() ?? '';
+            expected[monday] = (expected[monday] ?? 0) + 1;
+          }
+          expect(counted).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
