@@ -76,6 +76,7 @@ function OpenAlerts({ onDone }: { onDone: (done: string) => void }) {
         version={version}
         onChanged={changed}
         onEmpty={emptyChanged}
+        quietWhenEmpty={empty.me && empty.unassigned}
       />
       <AlertSection
         owner="unassigned"
@@ -86,6 +87,7 @@ function OpenAlerts({ onDone }: { onDone: (done: string) => void }) {
         version={version}
         onChanged={changed}
         onEmpty={emptyChanged}
+        quietWhenEmpty={empty.me && empty.unassigned}
       />
     </Card>
   );
@@ -101,6 +103,7 @@ function AlertSection({
   version,
   onChanged,
   onEmpty,
+  quietWhenEmpty,
 }: {
   owner: 'me' | 'unassigned';
   title: string;
@@ -110,6 +113,8 @@ function AlertSection({
   version: number;
   onChanged: (done: string) => void;
   onEmpty: (owner: 'me' | 'unassigned', isEmpty: boolean) => void;
+  /** Nothing at all is open: the card says so once, not per section. */
+  quietWhenEmpty: boolean;
 }) {
   const headingId = useId();
   const [expanded, setExpanded] = useState(false);
@@ -139,6 +144,7 @@ function AlertSection({
   const all = [...(first.data?.alerts ?? []), ...more];
   const shown = expanded ? all : all.slice(0, ALERTS_FIRST);
   const hidden = all.length - shown.length;
+  if (quietWhenEmpty && first.data && all.length === 0 && !first.error) return null;
   return (
     <section aria-labelledby={headingId} className="today-alert-section">
       <h3 id={headingId}>
