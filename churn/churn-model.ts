@@ -16,7 +16,7 @@
 // on a sample of up to SPEND_SAMPLE_SIZE repeat customers' mean order values) for the predicted value.
 import type { BgNbdParams, CustomerSummary } from '../core/churn/bgnbd.ts';
 import { computeModelOutputs, HORIZON_DAYS } from '../core/churn/customer-forecast.ts';
-import { fitSpendModel, type SpendModel } from '../core/churn/customer-value.ts';
+import { fitSpendModel, SPEND_SAMPLE_SIZE, type SpendModel } from '../core/churn/customer-value.ts';
 import { chooseModelParameters, priorParameters } from '../core/churn/model-choice.ts';
 import { type OrderRhythm, typicalOrderGapDays } from '../core/churn/order-rhythm.ts';
 import { computeRiskFeatures, priorRiskModel, type RiskModel } from '../core/churn/risk-features.ts';
@@ -29,8 +29,6 @@ const DAY_MS = 86_400_000;
 
 /** Largest number of customers the fit sees; above it, a random sample of this size. */
 export const FIT_SAMPLE_SIZE = 100_000;
-/** Largest number of repeat customers the spend model is fitted to; above it, a stable random sample. */
-export const SPEND_SAMPLE_SIZE = 10_000;
 /** Customers whose signals are loaded together for the backtest. */
 const BACKTEST_BATCH = 1000;
 

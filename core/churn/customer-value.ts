@@ -17,6 +17,11 @@ import {
 } from './gamma-gamma.ts';
 
 export const MIN_SPEND_CUSTOMERS = 30;
+/**
+ * Largest number of repeat customers the nightly fit gives the spend model (a stable random sample above):
+ * 5,000 estimate p, q and γ to a few percent, and keep the fit under half a second.
+ */
+export const SPEND_SAMPLE_SIZE = 5000;
 
 export type SpendModel =
   | { readonly kind: 'gamma-gamma'; readonly params: GammaGammaParams; readonly customers: number; readonly reason: string }

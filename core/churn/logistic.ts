@@ -90,7 +90,8 @@ export function fitLogistic(rows: readonly ArrayLike<number>[], labels: ArrayLik
     let loss = 0;
     for (let i = 0; i < n; i++) {
       let eta = (t[0] as number) + (offset[i] as number);
-      for (let f = 0; f < m; f++) eta += (t[f + 1] as number) * (z[i * m + f] as number);
+      const base = i * m;
+      for (let f = 0; f < m; f++) eta += (t[f + 1] as number) * (z[base + f] as number);
       // -log-likelihood, stable: log(1 + e^eta) - y·eta
       loss += (eta > 0 ? eta + Math.log1p(Math.exp(-eta)) : Math.log1p(Math.exp(eta))) - (labels[i] ? eta : 0);
     }
@@ -101,16 +102,20 @@ export function fitLogistic(rows: readonly ArrayLike<number>[], labels: ArrayLik
   let current = objective(theta);
   let converged = false;
   let iterations = 0;
-  const x = new Array<number>(dim);
+  const x = new Float64Array(dim);
+  const gradient = new Float64Array(dim);
+  const hessian = new Float64Array(dim * dim);
   for (; iterations < maxIterations; iterations++) {
-    const gradient = new Array<number>(dim).fill(0);
-    const hessian: number[][] = Array.from({ length: dim }, () => new Array<number>(dim).fill(0));
+    gradient.fill(0);
+    hessian.fill(0);
     for (let i = 0; i < n; i++) {
       x[0] = 1;
       let eta = (theta[0] as number) + (offset[i] as number);
+      const base = i * m;
       for (let f = 0; f < m; f++) {
-        x[f + 1] = z[i * m + f] as number;
-        eta += (theta[f + 1] as number) * (x[f + 1] as number);
+        const v = z[base + f] as number;
+        x[f + 1] = v;
+        eta += (theta[f + 1] as number) * v;
       }
       const p = sigmoid(eta);
       const residual = p - (labels[i] ? 1 : 0);
@@ -118,17 +123,23 @@ export function fitLogistic(rows: readonly ArrayLike<number>[], labels: ArrayLik
       for (let a = 0; a < dim; a++) {
         const xa = x[a] as number;
         gradient[a] = (gradient[a] as number) + residual * xa;
-        const rowA = hessian[a] as number[];
-        for (let b = 0; b <= a; b++) rowA[b] = (rowA[b] as number) + w * xa * (x[b] as number);
+        const wxa = w * xa;
+        const row = a * dim;
+        for (let b = 0; b <= a; b++) hessian[row + b] = (hessian[row + b] as number) + wxa * (x[b] as number);
       }
     }
     for (let a = 1; a < dim; a++) {
       gradient[a] = (gradient[a] as number) + penalty * (theta[a] as number);
-      (hessian[a] as number[])[a] = ((hessian[a] as number[])[a] as number) + penalty;
+      hessian[a * dim + a] = (hessian[a * dim + a] as number) + penalty;
     }
-    (hessian[0] as number[])[0] = ((hessian[0] as number[])[0] as number) + 1e-9;
-    for (let a = 0; a < dim; a++) for (let b = a + 1; b < dim; b++) (hessian[a] as number[])[b] = (hessian[b] as number[])[a] as number;
-    const inverse = invertSymmetricPositiveDefinite(hessian);
+    hessian[0] = (hessian[0] as number) + 1e-9;
+    const matrix: number[][] = [];
+    for (let a = 0; a < dim; a++) {
+      const row: number[] = [];
+      for (let b = 0; b < dim; b++) row.push((a >= b ? hessian[a * dim + b] : hessian[b * dim + a]) as number);
+      matrix.push(row);
+    }
+    const inverse = invertSymmetricPositiveDefinite(matrix);
     if (!inverse) break;
     const step = inverse.map((row) => row.reduce((sum, v, b) => sum + v * (gradient[b] as number), 0));
     // Newton decrement: half of gradient · step estimates how far the objective is above its minimum.
