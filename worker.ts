@@ -8,8 +8,8 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createAlertActivities } from './activities/alert-activities.ts';
 import { createChurnActivities } from './activities/churn-activities.ts';
 import { createInactivityActivities } from './activities/inactivity-activities.ts';
-import { createSurveyActivities } from './activities/survey-activities.ts';
 import { type ActivityConfig, createJourneyActivities } from './activities/journey-activities.ts';
+import { createSurveyActivities } from './activities/survey-activities.ts';
 import type { ChurnScoringConfig } from './churn/scoring.ts';
 import type { RouteEvents } from './core/routing/ports.ts';
 import { emailTaskQueue } from './core/task-queues.ts';

@@ -33,8 +33,8 @@ import { type EmailTransportName, outboxRoutes } from './outbox-routes.ts';
 import { type PublicRouteDeps, publicRoutes } from './public-routes.ts';
 import { reviewsRoutes } from './reviews-routes.ts';
 import { DEFAULT_SIGN_INS_PER_MINUTE, sessionRoutes } from './session-routes.ts';
-import { surveysRoutes } from './surveys-routes.ts';
 import { staffRoutes } from './staff-routes.ts';
+import { surveysRoutes } from './surveys-routes.ts';
 import { templatesRoutes } from './templates-routes.ts';
 import { registerWebApp } from './web-app.ts';
 

@@ -282,7 +282,11 @@ describe('shipped journeys', () => {
     await h.workflow('post-purchase-checkin', 'settle', 'order:o-settle').result();
     const checkin = (await h.messages('checkin')).find((message) => message.toAddress === 'settle@example.com');
     if (!checkin) throw new Error('no check-in for the settle scenario');
-    await storeSurveyAnswer(h.db, { messageId: checkin.id, score: 4, at: new Date((checkin.sentAt ?? checkin.createdAt).getTime() + 60_000) });
+    await storeSurveyAnswer(h.db, {
+      messageId: checkin.id,
+      score: 4,
+      at: new Date((checkin.sentAt ?? checkin.createdAt).getTime() + 60_000),
+    });
     const handle = await h.env.client.workflow.start(surveySettleWorkflow, {
       taskQueue: h.taskQueue,
       workflowId: `survey-settle/${checkin.id}`,

@@ -15,7 +15,7 @@ import { validateJourneyTemplates, validateTemplate } from '../../../messaging/t
 const shipped = new TemplateStore(defaultTemplatesDir);
 
 /** The use each shipped template gets in the shipped journeys (a survey only in the check-in). */
-function useOf(name: string, category: 'marketing' | 'transactional', locale?: string): TemplateUse {
+function usageOf(name: string, category: 'marketing' | 'transactional', locale?: string): TemplateUse {
   return {
     survey: name === 'checkin' ? 'csat' : null,
     entity: ['checkin', 'review-request', 'service-recovery'].includes(name) ? 'order' : 'customer',
@@ -54,7 +54,7 @@ describe('the shipped locales', () => {
         if (!mark) throw new Error(`no marks for ${language}`);
         for (const category of ['transactional', 'marketing'] as const) {
           if (template.meta.category === 'marketing' && category === 'transactional') continue;
-          const data = sampleRenderData(template.meta, useOf(name, category, language));
+          const data = sampleRenderData(template.meta, usageOf(name, category, language));
           const email = template.compiled.render(data);
           const where = `${name} (${language}, ${category})`;
           expect([where, email.subject.length > 5]).toEqual([where, true]);
@@ -81,11 +81,11 @@ describe('the shipped locales', () => {
   it('formats money in the customer locale, whatever the variant', async () => {
     const checkin = await shipped.get('checkin', 'fr-CA');
     expect(checkin.variant).toBe('fr');
-    const data = sampleRenderData(checkin.meta, useOf('checkin', 'transactional', 'fr-CA'));
+    const data = sampleRenderData(checkin.meta, usageOf('checkin', 'transactional', 'fr-CA'));
     const email = checkin.compiled.render({ ...data, order: { ...(data['order'] as object), total: 1234.5, currency: 'CAD' } });
     expect(email.text).toContain('Total\u00a0: 1\u00a0234,50\u00a0$');
     const german = await shipped.get('checkin', 'de-DE');
-    const germanEmail = german.compiled.render(sampleRenderData(german.meta, useOf('checkin', 'transactional', 'de-DE')));
+    const germanEmail = german.compiled.render(sampleRenderData(german.meta, usageOf('checkin', 'transactional', 'de-DE')));
     expect(germanEmail.text).toContain('Gesamtbetrag: 129,50\u00a0€');
   });
 
@@ -100,7 +100,7 @@ describe('the shipped locales', () => {
         ['nps', nps],
       ] as const) {
         const email = template.compiled.render(
-          sampleRenderData(template.meta, { ...useOf('checkin', 'transactional', locale), survey: kind }),
+          sampleRenderData(template.meta, { ...usageOf('checkin', 'transactional', locale), survey: kind }),
         );
         expect(email.html).toContain(question);
         expect(email.text).toContain(question);
@@ -121,7 +121,7 @@ describe('the shipped locales', () => {
     } as const;
     for (const language of ['en', 'fr', 'de'] as const) {
       const template = await shipped.get('winback', language);
-      const data = sampleRenderData(template.meta, useOf('winback', 'marketing', language));
+      const data = sampleRenderData(template.meta, usageOf('winback', 'marketing', language));
       const email = template.compiled.render({ ...data, customer: { name: '', email: 'x@example.com', attributes: {} } } as RenderContext);
       expect(email.text.split('\n')[0]).toBe(expected[language]);
       expect(email.subject).toBe(subjects[language]);
@@ -133,7 +133,7 @@ describe('the shipped locales', () => {
     for (const name of await shipped.list()) {
       for (const variant of await shipped.variants(name)) {
         const template = await shipped.get(name, variant);
-        const data = sampleRenderData(template.meta, useOf(name, 'marketing', variant));
+        const data = sampleRenderData(template.meta, usageOf(name, 'marketing', variant));
         const email = template.compiled.render({
           ...data,
           customer: { name: hostile, email: 'x@example.com', attributes: {} },
@@ -151,8 +151,8 @@ describe('the shipped locales', () => {
     }
     for (const name of await shipped.list()) {
       const meta = (await shipped.get(name)).meta;
-      expect([name, await validateTemplate(shipped, name, useOf(name, meta.category))]).toEqual([name, []]);
-      expect([name, await validateTemplate(shipped, name, useOf(name, 'marketing'))]).toEqual([name, []]);
+      expect([name, await validateTemplate(shipped, name, usageOf(name, meta.category))]).toEqual([name, []]);
+      expect([name, await validateTemplate(shipped, name, usageOf(name, 'marketing'))]).toEqual([name, []]);
     }
   });
 });
@@ -207,7 +207,7 @@ describe('choosing a variant', () => {
 
   it('keeps the default files and their partials for a locale without a variant: no French footer on an English email', async () => {
     const template = await shipped.get('winback', 'pt-BR');
-    const data = sampleRenderData(template.meta, useOf('winback', 'marketing', 'pt-BR'));
+    const data = sampleRenderData(template.meta, usageOf('winback', 'marketing', 'pt-BR'));
     const email = template.compiled.render(data);
     expect(email.subject).toBe('Ada, it has been a while');
     expect(email.html).toContain('>Unsubscribe</a>');
