@@ -67,7 +67,19 @@ export async function startEmbeddedPostgres(dataDir: string, options: { log?: (m
     settings = { ...settings, port: await freePort(PREFERRED_PORT) };
     await writeSettings(root, settings);
   }
-  await startServer(binaries, pgdata, settings.port, runAs);
+  // A port found free can be taken before the server binds it (two engines starting at once both
+  // find the preferred port free): then the server is started again on another free port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await startServer(binaries, pgdata, settings.port, runAs);
+      break;
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof PortTakenError)) throw error;
+      log(`port ${settings.port} was taken before the embedded PostgreSQL could bind it; trying another`);
+      settings = { ...settings, port: await freePort(0) };
+      await writeSettings(root, settings);
+    }
+  }
   const current = settings;
   try {
     await ensureDatabase(current);
@@ -224,9 +236,15 @@ async function startServer(binaries: Binaries, pgdata: string, port: number, run
       (text) => text.trim().split('\n').slice(-3).join(' '),
       () => '',
     );
-    throw new StartupError(`The embedded PostgreSQL did not start (${lastLine(error)}${tail ? `; its log ends: ${tail}` : ''}).`);
+    const message = `The embedded PostgreSQL did not start (${lastLine(error)}${tail ? `; its log ends: ${tail}` : ''}).`;
+    throw /could not (create listen socket|bind)|Address already in use/i.test(tail)
+      ? new PortTakenError(message)
+      : new StartupError(message);
   }
 }
+
+/** The server could not bind its port: something took it after it was found free. */
+class PortTakenError extends StartupError {}
 
 async function stopServer(binaries: Binaries, pgdata: string, runAs: RunAs): Promise<void> {
   // Fast shutdown: open sessions are ended, committed data is flushed.

@@ -33,8 +33,50 @@ export async function startEmbeddedTemporal(options: {
     dbFilename = join(folder, 'temporal.sqlite');
     await stopLeftover(folder, dbFilename, options.log);
   }
-  const port = await freePort(options.ui ? 7233 : 0);
-  const uiPort = options.ui ? await freePort(8233) : undefined;
+  // A port found free can be taken before the server binds it (two engines starting at once both
+  // find 7233 free): a server that exits at start over a taken port is started again on other ports.
+  let launched: Launched | undefined;
+  for (let attempt = 1; !launched; attempt++) {
+    const port = await freePort(options.ui && attempt === 1 ? 7233 : 0);
+    const uiPort = options.ui ? await freePort(attempt === 1 ? 8233 : 0) : undefined;
+    try {
+      launched = await launch(executable.path, { ...options, port, uiPort, dbFilename, folder });
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof PortTakenError)) throw error;
+      options.log?.(`a port of the Temporal dev server was taken before it could bind it; trying others`);
+    }
+  }
+  const { child, address, uiPort } = launched;
+  let stopped = false;
+  return {
+    address,
+    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await stopChild(child);
+      if (folder) await rm(join(folder, 'server.pid'), { force: true });
+    },
+  };
+}
+
+type Launched = { child: ChildProcess; address: string; uiPort: number | undefined };
+
+/** The server could not bind a port: something took it after it was found free. */
+class PortTakenError extends StartupError {}
+
+async function launch(
+  executable: string,
+  options: {
+    namespace: string;
+    port: number;
+    uiPort: number | undefined;
+    dbFilename: string | undefined;
+    folder: string | undefined;
+    log?: (message: string) => void;
+  },
+): Promise<Launched> {
+  const { port, uiPort, dbFilename, folder } = options;
   const args = [
     'server',
     'start-dev',
@@ -59,12 +101,13 @@ export async function startEmbeddedTemporal(options: {
   ];
   // Its own process group: a Ctrl-C in the terminal reaches the engine, which stops this server
   // last, after the worker has drained.
-  const child = spawn(executable.path, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(executable, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   const recent: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n').filter(Boolean)) {
       recent.push(line);
-      if (recent.length > 20) recent.shift();
+      // A Go panic's cause comes first and its stack after: keep enough lines to still hold the cause.
+      if (recent.length > 200) recent.shift();
       options.log?.(line);
     }
   });
@@ -75,19 +118,10 @@ export async function startEmbeddedTemporal(options: {
     await waitUntilServing(address, options.namespace, child, recent);
   } catch (error) {
     await stopChild(child);
+    if (recent.some((line) => /address already in use|bind: /i.test(line))) throw new PortTakenError((error as Error).message);
     throw error;
   }
-  let stopped = false;
-  return {
-    address,
-    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await stopChild(child);
-      if (folder) await rm(join(folder, 'server.pid'), { force: true });
-    },
-  };
+  return { child, address, uiPort };
 }
 
 async function stopLeftover(folder: string, dbFilename: string, log?: (message: string) => void): Promise<void> {
@@ -103,7 +137,9 @@ async function waitUntilServing(address: string, namespace: string, child: Child
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new StartupError(`The embedded Temporal server exited at start (${recent.slice(-2).join(' ') || `code ${child.exitCode}`}).`);
+      const cause =
+        recent.find((line) => /address already in use|bind: |panic: |"level":"(error|fatal)"/i.test(line)) ?? recent.slice(-2).join(' ');
+      throw new StartupError(`The embedded Temporal server exited at start (${cause || `code ${child.exitCode}`}).`);
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });

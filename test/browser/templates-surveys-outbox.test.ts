@@ -84,7 +84,12 @@ describe('templates, survey results and the outbox in the web app', () => {
       .press('ArrowRight');
     await page.waitForURL(/locale=en/);
     const english = main().getByRole('tab', { name: /English/ });
-    await expect(english.getAttribute('aria-selected')).resolves.toBe('true');
+    await waitFor(
+      'the English tab selected',
+      () => english.getAttribute('aria-selected'),
+      (selected) => selected === 'true',
+      5_000,
+    );
     await waitFor(
       'focus on the English tab',
       async () =>

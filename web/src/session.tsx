@@ -28,9 +28,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
 
   useEffect(() => {
+    // A request still in flight when the user signs out also answers 401: only a session that was
+    // signed in here ends "elsewhere".
     whenSignedOut(() => {
       setCsrfToken(null);
-      setState({ status: 'signed-out', reason: 'Your session ended. Sign in again to go on.' });
+      setState((current) =>
+        current.status === 'signed-in' ? { status: 'signed-out', reason: 'Your session ended. Sign in again to go on.' } : current,
+      );
     });
     api
       .get<WhoAmI>('/session')
@@ -51,14 +55,20 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signOut = useCallback(async () => {
+    // Signed out here first, so that the answers of requests still in flight (401 from now on) do not
+    // say the session ended elsewhere.
+    const wasSignedIn = state;
+    setState({ status: 'signed-out', reason: 'You are signed out.' });
     try {
       await api.delete('/session');
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401)) throw error;
+      if (!(error instanceof ApiError && error.status === 401)) {
+        setState(wasSignedIn);
+        throw error;
+      }
     }
     setCsrfToken(null);
-    setState({ status: 'signed-out', reason: 'You are signed out.' });
-  }, []);
+  }, [state]);
 
   const value = useMemo<SessionApi>(
     () => ({
