@@ -13,7 +13,8 @@ export type ReasonSpec =
   | { readonly kind: 'detractor'; readonly survey: 'csat' | 'nps'; readonly score: number; readonly latest: boolean; readonly ago: number }
   | { readonly kind: 'tickets'; readonly count: number; readonly oldestAge: number }
   | { readonly kind: 'refunds'; readonly count: number }
-  | { readonly kind: 'engagement'; readonly drop: number; readonly recent: number; readonly previous: number; readonly windowDays: number };
+  | { readonly kind: 'engagement'; readonly drop: number; readonly recent: number; readonly previous: number; readonly windowDays: number }
+  | { readonly kind: 'baseline'; readonly share: number; readonly horizonDays: number };
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -65,6 +66,8 @@ export function reasonText(spec: ReasonSpec): string {
       return `${plural(spec.count, 'open support ticket')}${spec.count > 1 ? ', the oldest' : ''} opened ${spec.oldestAge <= 0 ? 'today' : `${plural(spec.oldestAge, 'day')} ago`}`;
     case 'refunds':
       return `${plural(spec.count, 'refund')} in the last 90 days`;
+    case 'baseline':
+      return `Nothing sets them apart: ${percent(spec.share)} of this business's customers place no order within ${plural(spec.horizonDays, 'day')}`;
     case 'engagement':
       return `Email engagement down ${percent(spec.drop)}: ${plural(spec.recent, 'open or click', 'opens and clicks')} in the last ${spec.windowDays} days, against ${spec.previous} in the ${spec.windowDays} days before`;
   }

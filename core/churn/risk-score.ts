@@ -237,6 +237,11 @@ export function scoreChurnRisk(input: RiskInput, config: Partial<RiskConfig> = {
     if (reasons.length >= cfg.maxReasons) break;
     reasons.push(reasonText(candidate.spec));
   }
+  // A customer at risk for no reason of their own is at risk as the business's customers are: say so,
+  // rather than give a medium or high score no reason at all.
+  if (reasons.length === 0 && bandOf(score, cfg.thresholds) !== 'low') {
+    reasons.push(reasonText({ kind: 'baseline', share: p0, horizonDays: risk.horizonDays }));
+  }
 
   return {
     score,

@@ -191,6 +191,25 @@ describe('bands', () => {
   });
 });
 
+describe('reasons', () => {
+  it('gives a customer at risk for no reason of their own the business-wide one, in words', () => {
+    const orders = regular(12, 30, 94);
+    // Thresholds so low that this customer's score is high whatever sets them apart, and reasons only
+    // from factors adding 100 points or more, which none does.
+    const result = assess(orders, {}, { thresholds: { medium: 1, high: 2 }, minReasonPoints: 100 });
+    expect(result.band).toBe('high');
+    expect(result.reasons).toEqual([
+      expect.stringMatching(/^Nothing sets them apart: \d+% of this business's customers place no order within 90 days$/),
+    ]);
+  });
+
+  it('gives a low score no business-wide reason', () => {
+    const result = assess(regular(12, 30, 94), {}, { thresholds: { medium: 99, high: 100 }, minReasonPoints: 100 });
+    expect(result.band).toBe('low');
+    expect(result.reasons).toEqual([]);
+  });
+});
+
 describe('external scores', () => {
   const lapsed = [daysAgo(300)]; // model score in the 90s
   const fresh = regular(12, 30, 3); // model score under 20
