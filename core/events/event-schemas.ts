@@ -124,6 +124,7 @@ export const engineOnlyEventTypes = {
   'churn_band.changed': "Aftercare's churn scoring emits it; send churn_score.reported to report a score of your own",
   'customer.inactive': "Aftercare's inactivity sweep emits it",
   'customer.unsubscribed': 'Aftercare records it when a customer unsubscribes through their link',
+  'review.clicked': 'Aftercare records it when a customer follows a review link to your review site',
 } as const;
 
 /** Every type `POST /v1/events` (and `aftercare import`) accepts. */
