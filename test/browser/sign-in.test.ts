@@ -49,6 +49,17 @@ describe('signing in to the web app', () => {
     await context.close();
   });
 
+  it('shows a signed-in user on an unknown address a page that says so and leads on', async () => {
+    const { context, page } = await newPage(browser);
+    await signIn(page, engine, engine.successManager);
+    await page.goto(engine.appUrl('/no-such-page'));
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await inspectPage(page, 'not-found');
+    await page.getByRole('link', { name: 'Today' }).last().click();
+    await page.waitForURL(/\/app\/today$/);
+    await context.close();
+  });
+
   it('says in words when the email or the password is wrong, and signs nobody in', async () => {
     const { context, page } = await newPage(browser);
     await page.goto(engine.appUrl('/today'));
