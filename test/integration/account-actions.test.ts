@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 // A success manager's actions on one account, on the time-skipping server: pausing the customer's
 // journeys holds a running check-in before its send (and a new enrollment starts and holds), a journey's
 // own pause and resume do not release it, resuming sends each held email once; "contacted" during the
@@ -53,6 +54,14 @@ const call = (as: keyof typeof keys, method: 'POST' | 'PUT' | 'GET', url: string
 const consenting = (id: string) =>
   customerUpserted(id, { name: 'Grace Hopper', timezone: 'Europe/Paris', locale: 'en-GB', consent: { marketing: true } });
 
+/** Milliseconds from `now` to the next `hour`:00 in `zone`. */
+function untilNextLocalTime(now: Date, zone: string, hour: number): number {
+  const start = DateTime.fromJSDate(now, { zone });
+  let next = start.set({ hour, minute: 0, second: 0, millisecond: 0 });
+  if (next <= start) next = next.plus({ days: 1 });
+  return next.toMillis() - start.toMillis();
+}
+
 const checkinsTo = async (customer: string) =>
   (await h.messages('checkin')).filter((message) => message.toAddress === `${customer}@example.com`);
 
@@ -82,6 +91,9 @@ describe("pausing a customer's journeys", () => {
     const first = await h.workflow('post-purchase-checkin', 'pausing', 'order:o-p1').describe();
     expect(first.status.name).toBe('RUNNING');
 
+    // Resumed in the customer's daytime: a check-in held past its maxDelay then goes out at once. (One
+    // resumed in their quiet hours would be deferred, and past maxDelay a deferral is a skip.)
+    await h.env.sleep(untilNextLocalTime(await h.now(), 'Europe/Paris', 10));
     const resumed = await call('manager', 'POST', '/v1/customers/pausing/journeys/resume');
     expect(resumed.json()).toMatchObject({ journeysPaused: false, journeysPausedAt: null, signalled: 2 });
     expect(await h.workflow('post-purchase-checkin', 'pausing', 'order:o-p1').result()).toBe('completed');
