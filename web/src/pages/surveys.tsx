@@ -220,21 +220,7 @@ function ByWeek({ summary: s }: { summary: SurveySummary }) {
           <thead>
             <tr>
               <th scope="col">Week of</th>
-              <th scope="col" className="number">
-                CSAT answers
-              </th>
-              <th scope="col" className="number">
-                CSAT average
-              </th>
-              <th scope="col" className="number">
-                Satisfied
-              </th>
-              <th scope="col" className="number">
-                NPS answers
-              </th>
-              <th scope="col" className="number">
-                NPS
-              </th>
+              <ScoreHeaders />
               <th scope="col" className="number">
                 Response rate
               </th>
@@ -246,11 +232,7 @@ function ByWeek({ summary: s }: { summary: SurveySummary }) {
                 <th scope="row">
                   {formatDate(`${w.startsOn}T12:00:00`)} <span className="muted">({w.week})</span>
                 </th>
-                <td className="number">{w.csat.answers}</td>
-                <td className="number">{csatWords(w.csat)}</td>
-                <td className="number">{formatPercent(w.csat.satisfiedShare)}</td>
-                <td className="number">{w.nps.answers}</td>
-                <td className="number">{npsWords(w.nps)}</td>
+                <ScoreCells figures={w} />
                 <td className="number">
                   {rateWords(w.responseRate)}
                   {w.responseRate.sent > 0 ? (
@@ -272,6 +254,31 @@ function ByWeek({ summary: s }: { summary: SurveySummary }) {
   );
 }
 
+/** The score columns every results table shares: CSAT answers, average and share satisfied, NPS answers and score. */
+function ScoreHeaders() {
+  return (
+    <>
+      {['CSAT answers', 'CSAT average', 'Satisfied', 'NPS answers', 'NPS'].map((name) => (
+        <th key={name} scope="col" className="number">
+          {name}
+        </th>
+      ))}
+    </>
+  );
+}
+
+function ScoreCells({ figures }: { figures: Pick<SurveySummary, 'csat' | 'nps'> }) {
+  return (
+    <>
+      <td className="number">{figures.csat.answers}</td>
+      <td className="number">{csatWords(figures.csat)}</td>
+      <td className="number">{formatPercent(figures.csat.satisfiedShare)}</td>
+      <td className="number">{figures.nps.answers}</td>
+      <td className="number">{npsWords(figures.nps)}</td>
+    </>
+  );
+}
+
 function ByJourney({ summary: s }: { summary: SurveySummary }) {
   return (
     <Card title="By journey">
@@ -281,21 +288,7 @@ function ByJourney({ summary: s }: { summary: SurveySummary }) {
           <thead>
             <tr>
               <th scope="col">Journey</th>
-              <th scope="col" className="number">
-                CSAT answers
-              </th>
-              <th scope="col" className="number">
-                CSAT average
-              </th>
-              <th scope="col" className="number">
-                Satisfied
-              </th>
-              <th scope="col" className="number">
-                NPS answers
-              </th>
-              <th scope="col" className="number">
-                NPS
-              </th>
+              <ScoreHeaders />
               <th scope="col" className="number">
                 Sent
               </th>
@@ -314,11 +307,7 @@ function ByJourney({ summary: s }: { summary: SurveySummary }) {
                     <span className="muted">No journey</span>
                   )}
                 </th>
-                <td className="number">{j.csat.answers}</td>
-                <td className="number">{csatWords(j.csat)}</td>
-                <td className="number">{formatPercent(j.csat.satisfiedShare)}</td>
-                <td className="number">{j.nps.answers}</td>
-                <td className="number">{npsWords(j.nps)}</td>
+                <ScoreCells figures={j} />
                 <td className="number">{j.responseRate.sent}</td>
                 <td className="number">{rateWords(j.responseRate)}</td>
               </tr>
