@@ -7,7 +7,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { commandLineOf, freePort, processIsAlive, stopProcess } from './local-processes.ts';
+import { commandLineOf, freePort, listensOn, processIsAlive, stopProcess } from './local-processes.ts';
 import { StartupError } from './startup-error.ts';
 import { temporalCliExecutable } from './temporal-binaries.ts';
 
@@ -18,6 +18,8 @@ export async function startEmbeddedTemporal(options: {
   namespace: string;
   ui?: boolean;
   log?: (message: string) => void;
+  /** Where the gRPC port comes from, by attempt; tests use it to start on a port another server holds. */
+  choosePort?: (attempt: number) => Promise<number>;
 }): Promise<EmbeddedTemporal> {
   const executable = temporalCliExecutable();
   if (executable.type !== 'existing-path') {
@@ -37,7 +39,7 @@ export async function startEmbeddedTemporal(options: {
   // find 7233 free): a server that exits at start over a taken port is started again on other ports.
   let launched: Launched | undefined;
   for (let attempt = 1; !launched; attempt++) {
-    const port = await freePort(options.ui && attempt === 1 ? 7233 : 0);
+    const port = options.choosePort ? await options.choosePort(attempt) : await freePort(options.ui && attempt === 1 ? 7233 : 0);
     const uiPort = options.ui ? await freePort(attempt === 1 ? 8233 : 0) : undefined;
     try {
       launched = await launch(executable.path, { ...options, port, uiPort, dbFilename, folder });
@@ -115,7 +117,7 @@ async function launch(
   if (folder && child.pid) await writeFile(join(folder, 'server.pid'), `${child.pid}\n`);
   const address = `127.0.0.1:${port}`;
   try {
-    await waitUntilServing(address, options.namespace, child, recent);
+    await waitUntilServing(address, port, options.namespace, child, recent);
   } catch (error) {
     await stopChild(child);
     if (recent.some((line) => /address already in use|bind: /i.test(line))) throw new PortTakenError((error as Error).message);
@@ -133,7 +135,7 @@ async function stopLeftover(folder: string, dbFilename: string, log?: (message: 
   await stopProcess(pid, 'SIGTERM');
 }
 
-async function waitUntilServing(address: string, namespace: string, child: ChildProcess, recent: string[]): Promise<void> {
+async function waitUntilServing(address: string, port: number, namespace: string, child: ChildProcess, recent: string[]): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -141,18 +143,26 @@ async function waitUntilServing(address: string, namespace: string, child: Child
         recent.find((line) => /address already in use|bind: |panic: |"level":"(error|fatal)"/i.test(line)) ?? recent.slice(-2).join(' ');
       throw new StartupError(`The embedded Temporal server exited at start (${cause || `code ${child.exitCode}`}).`);
     }
+    let answered = false;
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
         await connection.workflowService.describeNamespace({ namespace });
-        return;
+        answered = true;
       } finally {
         await connection.close();
       }
     } catch {
       if (Date.now() > deadline) throw new StartupError(`The embedded Temporal server did not answer on ${address} within 60 s.`);
       await sleep(100);
+      continue;
     }
+    if (!answered) continue;
+    // Another engine's server answering on this port would take this engine's workflows and run them
+    // against the wrong database: only our own child counts as serving.
+    const ours = child.pid ? await listensOn(child.pid, port) : null;
+    if (ours !== false) return;
+    throw new PortTakenError(`port ${port} answers, but from another process: address already in use`);
   }
 }
 

@@ -1,7 +1,7 @@
 // What the embedded services share: finding a free local port, telling whether one is taken, and
 // stopping a server left behind by an engine that was killed (`kill -9` ends the Node process, not
 // the PostgreSQL or Temporal server it started).
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -74,4 +74,39 @@ export async function stopProcess(pid: number, signal: NodeJS.Signals = 'SIGTERM
     }
     await sleep(50);
   }
+}
+
+/**
+ * Whether process `pid` holds the listening socket of 127.0.0.1:`port`, read from /proc; null where
+ * /proc cannot tell (not Linux). A server that answers on a port is not necessarily the one just
+ * started: when two engines start at once, the other engine's server may hold it.
+ */
+export async function listensOn(pid: number, port: number): Promise<boolean | null> {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  let inodes: string[];
+  try {
+    const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((path) => readFile(path, 'utf8').catch(() => '')));
+    if (tables.every((table) => table === '')) return null;
+    inodes = tables
+      .flatMap((table) => table.split('\n').slice(1))
+      .map((line) => line.trim().split(/\s+/))
+      // local_address ends in :PORT, state 0A is LISTEN, the inode is the tenth column.
+      .filter((columns) => columns[1]?.endsWith(`:${hexPort}`) && columns[3] === '0A')
+      .map((columns) => columns[9] as string);
+  } catch {
+    return null;
+  }
+  if (inodes.length === 0) return false;
+  let fds: string[];
+  try {
+    fds = await readdir(`/proc/${pid}/fd`);
+  } catch (error) {
+    // Gone: a server that exited over the taken port holds nothing.
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? false : null;
+  }
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    if (inodes.some((inode) => target === `socket:[${inode}]`)) return true;
+  }
+  return false;
 }

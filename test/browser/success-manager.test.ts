@@ -7,6 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectPage, launchBrowser, newPage, signIn, startWebAppEngine, type WebAppEngine } from '../support/browser.ts';
+import { waitFor } from '../support/embedded-engine.ts';
 
 let engine: WebAppEngine;
 let browser: Browser;
@@ -128,13 +129,19 @@ describe('a success manager in the web app', () => {
     await page.getByText(/^Snoozed “.*” until /).waitFor();
 
     // An email as the customer saw it: the detractor's apology from the demo's service recovery.
+    // It is written by the worker moments after the demo's answer; the wait says, if it ever runs out,
+    // what the account's timeline held and what the engine logged.
+    await waitFor(
+      'an email on the unhappy customer’s timeline',
+      async () => {
+        const timeline = await engine.call('GET', '/v1/customers/demo-unhappy/timeline');
+        return { timeline: timeline.body as { items?: { kind: string; summary: string }[] }, log: engine.output().slice(-3000) };
+      },
+      (seen) => (seen.timeline.items ?? []).some((item) => item.kind === 'message'),
+      120_000,
+    );
     await page.goto(engine.appUrl('/customers/demo-unhappy?kinds=message'));
     const open = page.getByRole('button', { name: /^Open email/ }).first();
-    for (let attempt = 0; attempt < 60 && (await open.count()) === 0; attempt++) {
-      await page.waitForTimeout(1000);
-      await page.reload();
-      await page.locator('.sm-timeline-item, .empty-state').first().waitFor();
-    }
     await open.click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();

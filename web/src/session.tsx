@@ -9,7 +9,11 @@ export type StaffUser = { id: string; email: string; name: string; role: StaffRo
 type WhoAmI = { kind: 'user' | 'key'; user: StaffUser | null; csrfToken: string | null };
 type SignedIn = { user: StaffUser; csrfToken: string };
 
-type SessionState = { status: 'loading' } | { status: 'signed-out'; reason: string | null } | { status: 'signed-in'; user: StaffUser };
+type SessionState =
+  | { status: 'loading' }
+  | { status: 'signed-out'; reason: string | null }
+  | { status: 'signing-out' }
+  | { status: 'signed-in'; user: StaffUser };
 
 type SessionApi = {
   state: SessionState;
@@ -55,10 +59,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signOut = useCallback(async () => {
-    // Signed out here first, so that the answers of requests still in flight (401 from now on) do not
-    // say the session ended elsewhere.
+    // "Signing out" first, so that the answers of requests still in flight (401 once the server has
+    // ended the session) do not say it ended elsewhere; "signed out" is said only once it is true.
     const wasSignedIn = state;
-    setState({ status: 'signed-out', reason: 'You are signed out.' });
+    setState({ status: 'signing-out' });
     try {
       await api.delete('/session');
     } catch (error) {
@@ -68,6 +72,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       }
     }
     setCsrfToken(null);
+    setState({ status: 'signed-out', reason: 'You are signed out.' });
   }, [state]);
 
   const value = useMemo<SessionApi>(
@@ -100,6 +105,7 @@ export function RequireSignIn({ children }: { children: ReactNode }) {
   const { state } = useSession();
   const location = useLocation();
   if (state.status === 'loading') return <p className="loading">Loading…</p>;
+  if (state.status === 'signing-out') return <p className="loading">Signing out…</p>;
   if (state.status === 'signed-out') {
     const back = `${location.pathname}${location.search}`;
     return <Navigate to={`/sign-in?next=${encodeURIComponent(back)}`} replace state={{ reason: state.reason }} />;
