@@ -10,17 +10,30 @@ import type { CustomerFacts, Outcome, SendOutcome, StepLogEntry } from '../core/
 import type { Brand } from '../core/messaging/brand.ts';
 import { choiceSkipReason, messageKind } from '../core/messaging/preferences.ts';
 import { listUnsubscribeHeaders } from '../core/messaging/unsubscribe-links.ts';
-import { decideSend, defaultPolicies, type SendPolicies } from '../core/policy/send-policy.ts';
+import { arbitrate, dueAfterDeferral, type SendIntent } from '../core/policy/priority.ts';
+import {
+  type CapClass,
+  capClassOf,
+  capsFor,
+  decideSend,
+  decisionWindowMs,
+  type SendPolicies,
+  withJourneyPolicies,
+} from '../core/policy/send-policy.ts';
 import { StoredDefinitionError, storedDefinition } from '../journey-store/journey-versions.ts';
 import { capHistory } from '../messaging/cap-history.ts';
 import { renderData } from '../messaging/render-data.ts';
 import { recordProviderAcceptance } from '../messaging/resend-webhooks.ts';
+import { loadCurrentPolicies } from '../messaging/send-policies.ts';
 import type { TemplateStore } from '../messaging/template-store.ts';
 import { type EmailTransport, PermanentSendError } from '../messaging/transport.ts';
 import type { Database, Prisma } from '../runtime/database.ts';
 
 export type ActivityConfig = {
-  /** Quiet hours and caps across all journeys (a journey may override quiet hours). */
+  /**
+   * Fixed policies instead of the business's stored versions (GET/PUT /v1/policies); recorded as
+   * version 0. For tests and embedders; the engine leaves it unset.
+   */
   policies?: SendPolicies;
   /** Signs survey and unsubscribe links. */
   secret: string;
@@ -91,6 +104,77 @@ const finalOutcome: Record<string, SendResult['outcome'] | undefined> = {
   skipped: 'skipped',
   failed: 'failed',
 };
+
+type PolicyVerdict =
+  | { kind: 'send' }
+  | { kind: 'skip'; reason: string }
+  | { kind: 'defer'; until: number; reason: 'decision_window' | 'priority' | 'quiet_hours' | 'frequency_cap' };
+
+/**
+ * Priority first (core/policy/priority.ts), then quiet hours and the caps (core/policy/send-policy.ts),
+ * inside the customer's lock. A capped send waits out its decision window only when another journey is
+ * running for the customer: without one, no other journey's message can be due in the window except
+ * from a journey that starts within it, and that one then meets this message in the caps' history.
+ */
+async function decideUnderPolicies(
+  tx: Prisma.TransactionClient,
+  send: {
+    enrollment: { id: string; journeyKey: string };
+    customerId: string;
+    stepKey: string;
+    at: number;
+    notAfter: number;
+    zone: string;
+    capClass: CapClass | null;
+    priority: number;
+    policies: SendPolicies;
+  },
+): Promise<PolicyVerdict> {
+  const { enrollment, capClass, policies } = send;
+  const windowMs = capsFor(policies, capClass).length > 0 ? decisionWindowMs(policies) : 0;
+  const where = { enrollmentId_stepKey: { enrollmentId: enrollment.id, stepKey: send.stepKey } };
+  let intent = windowMs > 0 ? await tx.sendIntent.findUnique({ where }) : null;
+  if (windowMs > 0 && capClass && !intent) {
+    const rival = await tx.enrollment.findFirst({
+      where: { customerId: send.customerId, status: 'running', journeyKey: { not: enrollment.journeyKey } },
+      select: { id: true },
+    });
+    if (rival) {
+      intent = await tx.sendIntent.create({
+        data: {
+          enrollmentId: enrollment.id,
+          stepKey: send.stepKey,
+          customerId: send.customerId,
+          capClass,
+          priority: send.priority,
+          dueAt: new Date(send.at),
+          journeyKey: enrollment.journeyKey,
+        },
+      });
+    }
+  }
+  if (intent && capClass) {
+    const asIntent = (row: { enrollmentId: string; stepKey: string; priority: number; dueAt: Date }): SendIntent => ({
+      key: `${row.enrollmentId}:${row.stepKey}`,
+      priority: row.priority,
+      dueAt: row.dueAt.getTime(),
+    });
+    const others = await tx.sendIntent.findMany({ where: { customerId: send.customerId, capClass } });
+    const verdict = arbitrate(asIntent(intent), others.map(asIntent), send.at, windowMs);
+    if (verdict.kind === 'wait') return { kind: 'defer', until: verdict.until, reason: 'decision_window' };
+    if (verdict.kind === 'outranked') {
+      if (verdict.until > send.notAfter) return { kind: 'skip', reason: 'priority' };
+      return { kind: 'defer', until: verdict.until, reason: 'priority' };
+    }
+  }
+  const history = capClass ? await capHistory(tx, send.customerId, send.at, { policies, capClass }) : [];
+  const decision = decideSend({ at: send.at, zone: send.zone, notAfter: send.notAfter, capClass, history, policies });
+  if (decision.kind === 'defer' && intent) {
+    // Decided again when the deferral ends, against whatever else is due by then.
+    await tx.sendIntent.update({ where, data: { dueAt: new Date(dueAfterDeferral(decision.until, windowMs)) } });
+  }
+  return decision;
+}
 
 export function createJourneyActivities({ db, transport, templates, config }: ActivityDeps) {
   /** Suppression and the customer's choices (core/messaging/preferences.ts), checked before the provider call: never sent, and why. */
@@ -185,9 +269,6 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
             where: { journeyKey_version: { journeyKey: enrollment.journeyKey, version: enrollment.version } },
           })
         ).definition as JourneyDefinition;
-        const policies = { ...(config.policies ?? defaultPolicies) };
-        if (definition.policies?.quietHours !== undefined) policies.quietHours = definition.policies.quietHours;
-
         const skipReason = await reasonNotToSend(customer, category, input.survey);
         const order = enrollment.entityKey.startsWith('order:')
           ? await db.order.findUnique({ where: { externalId: enrollment.entityKey.slice('order:'.length) } })
@@ -211,31 +292,35 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
               }),
             );
         // Policy check and the message row in one transaction, serialised per customer: two journeys
-        // sending at the same moment cannot both take the last slot of the cap.
+        // sending at the same moment cannot both take the last slot of the cap, and the send is decided
+        // under one version of the business's policies, which the message records.
         const created = await db.$transaction(async (tx) => {
           await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${customer.id}))`;
           const existing = await tx.message.findUnique({ where: key });
           if (existing) return { message: existing };
+          const inForce = config.policies ? { version: 0, policies: config.policies } : await loadCurrentPolicies(tx);
+          const policies = withJourneyPolicies(inForce.policies, definition);
           let status: 'pending' | 'skipped' = skipReason ? 'skipped' : 'pending';
           let reason = skipReason;
           if (!skipReason) {
-            const history = await capHistory(tx, customer.id, input.at, { policies });
-            const decision = decideSend({
+            const verdict = await decideUnderPolicies(tx, {
+              enrollment,
+              customerId: customer.id,
+              stepKey: input.stepId,
               at: input.at,
-              zone: timezone,
               notAfter: input.notAfter,
-              category,
+              zone: timezone,
+              capClass: capClassOf(category, input.survey),
               priority: input.priority,
-              // Every message already sent or being sent counts, whatever its priority.
-              history: history.map((at) => ({ at, priority: 100 })),
               policies,
             });
-            if (decision.kind === 'defer') return { deferred: decision };
-            if (decision.kind === 'skip') {
+            if (verdict.kind === 'defer') return { deferred: verdict };
+            if (verdict.kind === 'skip') {
               status = 'skipped';
-              reason = decision.reason;
+              reason = verdict.reason;
             }
           }
+          await tx.sendIntent.deleteMany({ where: { enrollmentId: enrollment.id, stepKey: input.stepId } });
           const row = await tx.message.create({
             data: {
               id: messageId,
@@ -250,6 +335,7 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
               ...rendered,
               status,
               reason,
+              policyVersion: inForce.version,
               createdAt: new Date(input.at),
             },
           });
@@ -341,6 +427,8 @@ export function createJourneyActivities({ db, transport, templates, config }: Ac
 
     async completeEnrollment(input: { enrollmentId: string; outcome: Outcome; reason: string; at: number }): Promise<void> {
       const status = input.outcome === 'completed' ? 'completed' : input.outcome === 'exited' ? 'exited' : 'goal_reached';
+      // A send it was waiting to decide no longer holds the customer's other journeys back.
+      await db.sendIntent.deleteMany({ where: { enrollmentId: input.enrollmentId } });
       await db.enrollment.updateMany({
         where: { id: input.enrollmentId, status: 'running' },
         data: { status, outcome: input.reason, endedAt: new Date(input.at) },

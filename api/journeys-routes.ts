@@ -21,6 +21,7 @@ import {
 import { enrollmentCounts, journeySummary } from '../journey-store/journey-summaries.ts';
 import { publishJourney } from '../journey-store/journey-versions.ts';
 import { resolveSimulationCustomer, SimulationCustomerNotFoundError } from '../journey-store/simulation-customers.ts';
+import { loadCurrentPolicies } from '../messaging/send-policies.ts';
 import { TemplateStore } from '../messaging/template-store.ts';
 import type { Database } from '../runtime/database.ts';
 import { recordAudit } from '../workspace/audit.ts';
@@ -402,6 +403,8 @@ export const journeysRoutes = (deps: JourneysRoutesDeps): FastifyPluginAsyncZod 
           events: body.events ?? [],
           surveyAnswers: body.surveyAnswers ?? {},
           group: body.group ?? 'treatment',
+          // The business's policies in force, as the send activity applies them.
+          policies: (await loadCurrentPolicies(db)).policies,
         });
         return { key, version, ...presentSimulation(result, customer, start, body.days) };
       },

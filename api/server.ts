@@ -30,6 +30,7 @@ import { eventsRoutes } from './events-routes.ts';
 import { journeysRoutes } from './journeys-routes.ts';
 import { messagesRoutes } from './messages-routes.ts';
 import { type EmailTransportName, outboxRoutes } from './outbox-routes.ts';
+import { policiesRoutes } from './policies-routes.ts';
 import { type PublicRouteDeps, publicRoutes } from './public-routes.ts';
 import { reviewsRoutes } from './reviews-routes.ts';
 import { DEFAULT_SIGN_INS_PER_MINUTE, sessionRoutes } from './session-routes.ts';
@@ -216,6 +217,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
       await v1.register(outboxRoutes({ db: deps.db, transport: deps.emailTransport ?? 'outbox' }));
       await v1.register(reviewsRoutes({ db: deps.db }));
       await v1.register(staffRoutes({ db: deps.db }));
+      await v1.register(policiesRoutes({ db: deps.db }));
     },
     { prefix: '/v1' },
   );

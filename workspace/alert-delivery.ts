@@ -221,10 +221,9 @@ export function digestDay(config: AlertDeliveryConfig, at: number): string | nul
     at,
     zone: config.defaultTimezone,
     notAfter: Number.MAX_SAFE_INTEGER,
-    category: 'transactional',
-    priority: 100,
+    capClass: null,
     history: [],
-    policies: { quietHours, caps: [] },
+    policies: { ...defaultPolicies, quietHours },
   });
   return decision.kind === 'send' ? local.toISODate() : null;
 }

@@ -29,6 +29,8 @@ export const actions = {
   'journeys.simulate': { scope: 'read', roles: ['admin', 'marketer', 'success_manager'] },
   'journeys.publish': { scope: 'write', roles: ['admin', 'marketer'] },
   'journeys.control': { scope: 'write', roles: ['admin', 'marketer'] },
+  'policies.read': { scope: 'read', roles: ['admin', 'marketer', 'success_manager'] },
+  'policies.write': { scope: 'write', roles: ['admin', 'marketer'] },
   'templates.read': { scope: 'read', roles: ['admin', 'marketer', 'success_manager'] },
   'templates.write': { scope: 'write', roles: ['admin', 'marketer'] },
   'surveys.read': { scope: 'read', roles: ['admin', 'marketer', 'success_manager'] },

@@ -2,6 +2,7 @@
 // customer (a profile, or a stored customer's id), events at offsets or instants, survey answers, a
 // number of days. Read the same way by both, run on the pure simulator, and presented as both show it.
 import { z } from 'zod';
+import type { SendPolicies } from '../policy/send-policy.ts';
 import { addDuration, localIso } from '../time/local-time.ts';
 import { isIanaTimeZone } from '../time/zones.ts';
 import { type JourneyDefinition, type JourneyEventType, journeyEventTypes } from './definition.ts';
@@ -88,6 +89,8 @@ export function runSimulation(options: {
   events?: SimulatedEventSpec[];
   surveyAnswers?: Record<string, number>;
   group?: 'treatment' | 'control';
+  /** The business's policies in force (GET /v1/policies); the built-in defaults when not given. */
+  policies?: SendPolicies;
 }): SimulationResult {
   const { customer, start } = options;
   const input: SimulationInput = {
@@ -111,6 +114,7 @@ export function runSimulation(options: {
     })),
     surveyAnswers: options.surveyAnswers ?? {},
     messageHistory: customer.messageHistory,
+    ...(options.policies ? { policies: options.policies } : {}),
   };
   return simulate(input);
 }

@@ -4,7 +4,17 @@
 // branches went, and when the goal or an exit ended it.
 import { Duration } from 'luxon';
 import { choiceSkipReason, messageKind } from '../messaging/preferences.ts';
-import { decideSend, defaultPolicies, type SendPolicies } from '../policy/send-policy.ts';
+import { arbitrate, dueAfterDeferral, outranks, type SendIntent } from '../policy/priority.ts';
+import {
+  type CapClass,
+  capClassOf,
+  capsFor,
+  decideSend,
+  decisionWindowMs,
+  defaultPolicies,
+  type SendPolicies,
+  withJourneyPolicies,
+} from '../policy/send-policy.ts';
 import { localIso } from '../time/local-time.ts';
 import type { JourneyDefinition } from './definition.ts';
 import {
@@ -41,8 +51,19 @@ export type SimulationInput = {
   answerDelay?: string;
   /** Marketing emails the customer already received (for the frequency cap). */
   messageHistory?: number[];
+  /** Check-ins with a survey the customer already received (for the survey cap, when the business sets one). */
+  surveyHistory?: number[];
   policies?: SendPolicies;
+  /**
+   * Messages of the customer's other running journeys, each due at `dueAt` with its journey's priority.
+   * One of higher rank is taken to go out when its decision window closes; one of lower rank that falls
+   * due before this journey's message is decided yields to it. Given any, another journey is running,
+   * so this journey's capped sends wait out their decision window as the send activity's do.
+   */
+  rivalMessages?: RivalMessage[];
 };
+
+export type RivalMessage = { dueAt: number; priority: number; capClass: CapClass };
 
 export type TimelineEntry = StepLogEntry & { local: string };
 export type SimulationResult = {
@@ -56,13 +77,16 @@ export function simulate(input: SimulationInput): SimulationResult {
   const { definition, customer } = input;
   const zone = customer.timezone;
   const horizon = input.start + input.days * 86_400_000;
-  const policies: SendPolicies = { ...(input.policies ?? defaultPolicies) };
-  if (definition.policies?.quietHours !== undefined) policies.quietHours = definition.policies.quietHours;
+  const policies = withJourneyPolicies(input.policies ?? defaultPolicies, definition);
+  const windowMs = decisionWindowMs(policies);
+  const rivals = input.rivalMessages ?? [];
+  /** This enrollment's undecided capped sends, by step: the intent the send activity would store. */
+  const intents = new Map<string, SendIntent>();
   const answerDelay = Duration.fromISO(input.answerDelay ?? 'PT1H').toMillis();
   const queue: JourneyEventInput[] = (input.events ?? [])
     .map((event, index) => ({ id: event.id ?? `sim-${index}`, type: event.type, occurredAt: event.at, properties: event.properties ?? {} }))
     .sort((a, b) => a.occurredAt - b.occurredAt);
-  const history = [...(input.messageHistory ?? [])];
+  const history: Record<CapClass, number[]> = { marketing: [...(input.messageHistory ?? [])], survey: [...(input.surveyHistory ?? [])] };
   const facts: CustomerFacts = {
     churnBand: customer.churnBand ?? null,
     attributes: { ...customer.attributes },
@@ -70,6 +94,52 @@ export function simulate(input: SimulationInput): SimulationResult {
   };
   const timeline: TimelineEntry[] = [];
   const sent: SimulationResult['sent'] = [];
+
+  /** The send activity's decision (activities/journey-activities.ts), with rivals' messages as given. */
+  const decideUnderPolicies = (
+    stepId: string,
+    capClass: CapClass | null,
+    priority: number,
+    notAfter: number,
+    at: number,
+  ): { kind: 'send' } | { kind: 'skip'; reason: string } | { kind: 'defer'; until: number; reason: string } => {
+    const window = capClass && capsFor(policies, capClass).length > 0 ? windowMs : 0;
+    const ownKey = `own:${stepId}`;
+    let intent = intents.get(stepId);
+    if (window > 0 && !intent && rivals.length > 0) {
+      intent = { key: ownKey, priority, dueAt: at };
+      intents.set(stepId, intent);
+    }
+    const rivalIntents = rivals
+      .map((rival, index) => ({ rival, intent: { key: `rival:${index}`, priority: rival.priority, dueAt: rival.dueAt } }))
+      .filter(({ rival }) => rival.capClass === capClass);
+    if (intent) {
+      const open = rivalIntents.filter(({ intent: rival }) => rival.dueAt + window > at).map(({ intent: rival }) => rival);
+      const verdict = arbitrate(intent, open, at, window);
+      if (verdict.kind === 'wait') return { kind: 'defer', until: verdict.until, reason: 'decision_window' };
+      if (verdict.kind === 'outranked') {
+        return verdict.until > notAfter
+          ? { kind: 'skip', reason: 'priority' }
+          : { kind: 'defer', until: verdict.until, reason: 'priority' };
+      }
+    }
+    // Rivals decided by now went out, unless they fell due while this intent was open and it outranked them.
+    const own = intent;
+    const rivalSends = rivalIntents
+      .filter(({ intent: rival }) => rival.dueAt + window <= at)
+      .filter(({ intent: rival }) => !(own && own.dueAt <= rival.dueAt + window && outranks(own, rival)))
+      .map(({ intent: rival }) => rival.dueAt + window);
+    const decision = decideSend({
+      at,
+      zone,
+      notAfter,
+      capClass,
+      history: capClass ? [...history[capClass], ...rivalSends] : [],
+      policies,
+    });
+    if (decision.kind === 'defer' && intent) intents.set(stepId, { ...intent, dueAt: dueAfterDeferral(decision.until, window) });
+    return decision;
+  };
 
   let state: EnrollmentState = initialState({ timezone: zone, group: input.group ?? 'treatment', enteredAt: input.start });
   const apply = (next: JourneyInput): Decision => {
@@ -121,15 +191,8 @@ export function simulate(input: SimulationInput): SimulationResult {
           });
           break;
         }
-        const verdict = decideSend({
-          at: clock,
-          zone,
-          notAfter: command.notAfter,
-          category: command.category,
-          priority: command.priority,
-          history: history.map((at) => ({ at, priority: 100 })),
-          policies,
-        });
+        const capClass = capClassOf(command.category, command.survey);
+        const verdict = decideUnderPolicies(command.stepId, capClass, command.priority, command.notAfter, clock);
         if (verdict.kind === 'defer') {
           decision = apply({
             kind: 'send_result',
@@ -141,11 +204,12 @@ export function simulate(input: SimulationInput): SimulationResult {
           });
           break;
         }
+        intents.delete(command.stepId);
         if (verdict.kind === 'skip') {
           decision = apply({ kind: 'send_result', at: clock, stepId: command.stepId, outcome: 'skipped', reason: verdict.reason });
           break;
         }
-        if (command.category === 'marketing') history.push(clock);
+        if (capClass) history[capClass].push(clock);
         sent.push({ stepId: command.stepId, template: command.template, at: clock, local: localIso(clock, zone) });
         const answer = input.surveyAnswers?.[command.stepId];
         if (command.survey && answer !== undefined) {

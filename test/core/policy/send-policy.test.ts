@@ -3,7 +3,7 @@ import { assignGroup } from '../../../core/policy/holdout.ts';
 import { decideSend, defaultPolicies, earliestUnderCaps } from '../../../core/policy/send-policy.ts';
 
 const H = 3600_000;
-const base = { zone: 'Europe/Paris', category: 'marketing' as const, priority: 50, history: [], policies: defaultPolicies };
+const base = { zone: 'Europe/Paris', capClass: 'marketing' as const, history: [] as number[], policies: defaultPolicies };
 
 describe('quiet hours', () => {
   it('defer a 22:30 local send to 08:00 the next morning', () => {
@@ -32,15 +32,15 @@ describe('quiet hours', () => {
 describe('the frequency cap', () => {
   it('allow one marketing email in 48 hours and three in 7 days', () => {
     const t0 = Date.parse('2026-06-01T08:00:00Z');
-    expect(earliestUnderCaps(t0 + H, [t0], defaultPolicies.caps)).toBe(t0 + 48 * H + 1);
+    expect(earliestUnderCaps(t0 + H, [t0], defaultPolicies.caps.marketing)).toBe(t0 + 48 * H + 1);
     const three = [t0, t0 + 50 * H, t0 + 100 * H];
-    expect(earliestUnderCaps(t0 + 150 * H, three, defaultPolicies.caps)).toBe(t0 + 7 * 24 * H + 1);
+    expect(earliestUnderCaps(t0 + 150 * H, three, defaultPolicies.caps.marketing)).toBe(t0 + 7 * 24 * H + 1);
   });
 
-  it('defer a lower-priority message behind one already sent, then skip it past its window', () => {
+  it('defer a message behind one already sent, whatever its priority, then skip it past its window', () => {
     const sentAt = Date.parse('2026-06-01T08:00:00Z');
     const at = sentAt + 2 * H;
-    const history = [{ at: sentAt, priority: 80 }];
+    const history = [sentAt];
     expect(decideSend({ ...base, at, notAfter: at + 3 * 24 * H, history })).toEqual({
       kind: 'defer',
       until: sentAt + 48 * H + 1,
@@ -49,10 +49,20 @@ describe('the frequency cap', () => {
     expect(decideSend({ ...base, at, notAfter: at + 24 * H, history })).toEqual({ kind: 'skip', reason: 'frequency_cap' });
   });
 
-  it('never hold back a transactional message', () => {
+  it('never hold back a transactional message without a survey', () => {
     const at = Date.parse('2026-06-01T10:00:00Z');
-    expect(decideSend({ ...base, category: 'transactional', at, notAfter: at, history: [{ at: at - H, priority: 100 }] })).toEqual({
-      kind: 'send',
+    expect(decideSend({ ...base, capClass: null, at, notAfter: at, history: [at - H] })).toEqual({ kind: 'send' });
+  });
+
+  it('cap check-ins with surveys only when the business sets a survey cap', () => {
+    const at = Date.parse('2026-06-01T10:00:00Z');
+    const history = [at - H];
+    expect(decideSend({ ...base, capClass: 'survey', at, notAfter: at + 30 * 24 * H, history })).toEqual({ kind: 'send' });
+    const policies = { ...defaultPolicies, caps: { ...defaultPolicies.caps, survey: [{ count: 1, window: 'P14D' }] } };
+    expect(decideSend({ ...base, capClass: 'survey', policies, at, notAfter: at + 30 * 24 * H, history })).toEqual({
+      kind: 'defer',
+      until: at - H + 14 * 24 * H + 1,
+      reason: 'frequency_cap',
     });
   });
 });
