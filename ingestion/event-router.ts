@@ -4,14 +4,7 @@
 // finish keeps `routedAt` empty and is routed again by the sweeper, and the workflow ignores an event
 // id it has already seen, so routing twice is harmless.
 import { asChurnBand } from '../core/journey/definition.ts';
-import {
-  type CustomerSnapshot,
-  entityKeyFor,
-  eventConcernsEnrollment,
-  eventTriggers,
-  ineligibility,
-  reentry,
-} from '../core/journey/enrollment-rules.ts';
+import { type CustomerSnapshot, eventConcernsEnrollment, type KnownEnrollment, routeTrigger } from '../core/journey/enrollment-rules.ts';
 import type { JourneyEventInput } from '../core/journey/interpreter.ts';
 import { assignGroup } from '../core/policy/holdout.ts';
 import type { ChurnRefresher, JourneyDispatcher, RoutableEvent, RouteEvents } from '../core/routing/ports.ts';
@@ -53,6 +46,18 @@ export class EventRouter {
     ]);
     const customerById = new Map(customers.map((customer) => [customer.id, customer]));
     const running = enrollments.filter((enrollment) => enrollment.status === 'running');
+    const knownEnrollments = new Map<string, (KnownEnrollment & { workflowId: string })[]>();
+    for (const p of enrollments) {
+      const key = `${p.customerId}\u0000${p.journeyKey}`;
+      const known = {
+        workflowId: p.workflowId,
+        entityKey: p.entityKey,
+        enteredAt: p.enteredAt.getTime(),
+        endedAt: p.endedAt?.getTime() ?? null,
+        running: p.status === 'running',
+      };
+      knownEnrollments.set(key, [...(knownEnrollments.get(key) ?? []), known]);
+    }
     const unroutable = events.filter((event) => !customerById.has(event.customerRowId));
     if (unroutable.length > 0) {
       this.options.logger?.warn(
@@ -71,27 +76,23 @@ export class EventRouter {
       if (!customer) continue;
       const signalled = new Set<string>();
       for (const journey of journeys) {
-        if (!eventTriggers(journey.definition, { ...event, occurredAt: event.occurredAt.getTime() }, Date.now())) continue;
-        const entityKey = entityKeyFor(journey.definition, event.properties);
-        if (entityKey === null) continue;
-        if (ineligibility(journey.definition, snapshot(customer)) !== null) continue;
-        const past = enrollments.filter((enrollment) => enrollment.journeyKey === journey.key && enrollment.customerId === customer.id);
-        const runningHere = past.find((p) => p.entityKey === entityKey && p.status === 'running');
-        if (runningHere) {
-          // The same entity again: the running enrollment hears about it.
-          signalled.add(runningHere.workflowId);
-          await this.dispatcher.signal(runningHere.workflowId, signal);
-          continue;
-        }
-        const decision = reentry(
+        const past = knownEnrollments.get(`${customer.id}\u0000${journey.key}`) ?? [];
+        const decision = routeTrigger(
           journey.definition,
-          event.customerId,
-          entityKey,
-          past.map((p) => ({ entityKey: p.entityKey, enteredAt: p.enteredAt.getTime(), endedAt: p.endedAt?.getTime() ?? null })),
+          { ...event, occurredAt: event.occurredAt.getTime() },
+          snapshot(customer),
+          past,
           Date.now(),
           customer.timezone ?? this.options.defaultTimezone ?? 'UTC',
         );
-        if (!decision.allowed) continue;
+        if (decision.kind === 'none') continue;
+        if (decision.kind === 'join') {
+          // The same entity again: the running enrollment hears about it.
+          signalled.add(decision.enrollment.workflowId);
+          await this.dispatcher.signal(decision.enrollment.workflowId, signal);
+          continue;
+        }
+        const entityKey = decision.entityKey;
         signalled.add(decision.workflowId);
         await this.dispatcher.startOrSignal(decision.workflowId, signal, {
           journeyKey: journey.key,

@@ -115,3 +115,35 @@ export function reentry(
   }
   return { allowed: true, workflowId: journeyWorkflowId(definition.key, customerExternalId, entityKey, previous.length + 1) };
 }
+
+/** A past or running enrollment of one customer in one journey, as the router sees it when an event arrives. */
+export type KnownEnrollment = PastEnrollment & { running: boolean };
+
+export type TriggerRoute<E extends KnownEnrollment> =
+  | { kind: 'none' }
+  /** The same entity again while its enrollment runs: that enrollment hears the event. */
+  | { kind: 'join'; enrollment: E }
+  | { kind: 'start'; entityKey: string; workflowId: string };
+
+/**
+ * What an event does to one journey for its customer: nothing, an event for the entity's running
+ * enrollment, or a new enrollment (trigger, entity key, eligibility and re-entry, in that order). The
+ * router applies it to live events at `now`; the backtest to stored ones at their own time.
+ */
+export function routeTrigger<E extends KnownEnrollment>(
+  definition: JourneyDefinition,
+  event: { customerId: string; type: string; properties: Record<string, unknown>; occurredAt: number },
+  customer: CustomerSnapshot,
+  known: E[],
+  now: number,
+  timezone: string,
+): TriggerRoute<E> {
+  if (!eventTriggers(definition, event, now)) return { kind: 'none' };
+  const entityKey = entityKeyFor(definition, event.properties);
+  if (entityKey === null) return { kind: 'none' };
+  if (ineligibility(definition, customer) !== null) return { kind: 'none' };
+  const runningHere = known.find((enrollment) => enrollment.entityKey === entityKey && enrollment.running);
+  if (runningHere) return { kind: 'join', enrollment: runningHere };
+  const decision = reentry(definition, event.customerId, entityKey, known, now, timezone);
+  return decision.allowed ? { kind: 'start', entityKey, workflowId: decision.workflowId } : { kind: 'none' };
+}
