@@ -1,7 +1,7 @@
 // An account's timeline, newest first: filter by kind (kept in the address as ?kinds=order,message),
 // "Load more" by the API's cursor, and each email opens as the customer saw it.
 import { useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { useAddressFilters } from '../address-filters.ts';
 import { type ApiError, api } from '../api.ts';
 import { formatDateTime } from '../format.ts';
 import { asApiError, EmptyState, ErrorNote, Loading, useLoad } from '../ui.tsx';
@@ -43,7 +43,7 @@ function kindsOf(params: URLSearchParams): TimelineKind[] {
 
 /** `version` changes after each action on the account, so that its effect shows at once. */
 export function Timeline({ customerId, version }: { customerId: string; version: number }) {
-  const [params, setParams] = useSearchParams();
+  const [params, changeAddress] = useAddressFilters();
   // Kept here as well as in the address: a ticked box shows at once, before the navigation settles.
   const [kinds, setKinds] = useState<TimelineKind[]>(() => kindsOf(params));
   const addressKinds = kindsOf(params).join(',');
@@ -73,10 +73,7 @@ export function Timeline({ customerId, version }: { customerId: string; version:
     const chosen = kinds.includes(kind) ? kinds.filter((k) => k !== kind) : [...kinds, kind];
     const next = chosen.length === timelineKinds.length ? [] : timelineKinds.filter((k) => chosen.includes(k));
     setKinds(next);
-    const updated = new URLSearchParams(params);
-    if (next.length === 0) updated.delete('kinds');
-    else updated.set('kinds', next.join(','));
-    setParams(updated, { replace: true, preventScrollReset: true });
+    changeAddress({ kinds: next.length === 0 ? null : next.join(',') }, { replace: true, preventScrollReset: true });
   }
 
   async function loadMore() {
@@ -109,9 +106,7 @@ export function Timeline({ customerId, version }: { customerId: string; version:
             className="button secondary small"
             onClick={() => {
               setKinds([]);
-              const updated = new URLSearchParams(params);
-              updated.delete('kinds');
-              setParams(updated, { replace: true, preventScrollReset: true });
+              changeAddress({ kinds: null }, { replace: true, preventScrollReset: true });
             }}
           >
             Show everything

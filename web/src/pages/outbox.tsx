@@ -3,7 +3,8 @@
 // (List-Unsubscribe...). The open email is kept in the address (?email=ID), so it can be linked to.
 // With Resend configured, the page says the outbox is off and where the emails go instead.
 import { useEffect, useRef, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
+import { useAddressFilters } from '../address-filters.ts';
 import type { ApiError } from '../api.ts';
 import { api } from '../api.ts';
 import { EmailView } from '../components/tpl-email-view.tsx';
@@ -19,7 +20,7 @@ const templateWords = (template: string | null) =>
   template === null ? '—' : template.startsWith('staff:') ? `Staff: ${template.slice('staff:'.length)}` : template;
 
 export function OutboxPage() {
-  const [params, setParams] = useSearchParams();
+  const [params, changeAddress] = useAddressFilters();
   const openId = params.get('email');
   const first = useLoad(() => api.get<OutboxPageData>('/outbox', { limit: PAGE_SIZE }), []);
   const [emails, setEmails] = useState<OutboxSummary[]>([]);
@@ -46,10 +47,7 @@ export function OutboxPage() {
   }
 
   function open(id: string | null) {
-    const next = new URLSearchParams(params);
-    if (id) next.set('email', id);
-    else next.delete('email');
-    setParams(next);
+    changeAddress({ email: id });
   }
 
   const resend = first.data?.transport === 'resend';

@@ -2,8 +2,9 @@
 // same figures as a table), by journey, the response rate, and the latest comments, for a period and a
 // journey kept in the address. Weeks are ISO weeks (Monday to Sunday) in the viewer's time zone.
 import { useId } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useAddressFilters } from '../address-filters.ts';
 import { api } from '../api.ts';
 import type { CsatFigures, JourneyItem, NpsFigures, ResponseRate, SurveySummary } from '../components/tpl-types.ts';
 import { formatDate, formatDateTime, formatNumber, formatPercent, viewerTimeZone } from '../format.ts';
@@ -39,7 +40,7 @@ const npsWords = (nps: NpsFigures) => (nps.score === null ? '—' : `${nps.score
 const rateWords = (rate: ResponseRate) => (rate.rate === null ? '—' : formatPercent(rate.rate));
 
 export function SurveysPage() {
-  const [params, setParams] = useSearchParams();
+  const [params, changeAddress] = useAddressFilters();
   const periodParam = params.get('period');
   const period: PeriodKey = periodParam && periodParam in periods ? (periodParam as PeriodKey) : DEFAULT_PERIOD;
   const journey = params.get('journey') ?? '';
@@ -53,10 +54,7 @@ export function SurveysPage() {
   );
 
   function change(name: string, value: string | null) {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next);
+    changeAddress({ [name]: value });
   }
 
   const s = summary.data;

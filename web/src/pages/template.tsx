@@ -2,7 +2,8 @@
 // in (tabs), with a chosen customer's data (their latest order, their zone and number formats) or the
 // template's sample data, with or without a survey block. The choices are kept in the address.
 import { type FormEvent, type KeyboardEvent, useId, useRef, useState } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
+import { useAddressFilters } from '../address-filters.ts';
 import { api } from '../api.ts';
 import type { CustomerPage } from '../components/sm-types.ts';
 import { EmailView } from '../components/tpl-email-view.tsx';
@@ -44,7 +45,7 @@ export function TemplatePage() {
 }
 
 function Preview({ template }: { template: TemplateItem }) {
-  const [params, setParams] = useSearchParams();
+  const [params, changeAddress] = useAddressFilters();
   const languages = languagesOf(template);
   const wanted = params.get('locale');
   const locale = wanted && languages.includes(wanted) ? wanted : template.locale;
@@ -58,12 +59,7 @@ function Preview({ template }: { template: TemplateItem }) {
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
 
   function change(values: Record<string, string | null>) {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(values)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    setParams(next, { replace: true });
+    changeAddress(values, { replace: true });
   }
 
   const preview = useLoad(

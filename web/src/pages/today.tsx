@@ -2,7 +2,8 @@
 // at risk by value, filtered by band, owner and a search kept in the address so that reload and back keep
 // them, each row with its 30-day score trend and its top reason in words.
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
+import { useAddressFilters } from '../address-filters.ts';
 import type { ApiError } from '../api.ts';
 import { api } from '../api.ts';
 import { AlertList } from '../components/sm-alerts.tsx';
@@ -180,7 +181,7 @@ function AlertSection({
 }
 
 function AtRiskList() {
-  const [params, setParams] = useSearchParams();
+  const [params, changeAddress] = useAddressFilters();
   const filters = filtersOf(params);
   const [search, setSearch] = useState(filters.q);
   const ids = { band: useId(), owner: useId(), q: useId() };
@@ -213,10 +214,7 @@ function AtRiskList() {
   useEffect(() => setSearch(filters.q), [filters.q]);
 
   function change(name: 'band' | 'owner' | 'q', value: string | null) {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next);
+    changeAddress({ [name]: value });
   }
 
   async function loadMore() {
@@ -279,7 +277,7 @@ function AtRiskList() {
             className="button secondary"
             onClick={() => {
               setSearch('');
-              setParams(new URLSearchParams());
+              changeAddress(Object.fromEntries([...params.keys()].map((name) => [name, null])));
             }}
           >
             Clear filters
