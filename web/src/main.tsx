@@ -8,6 +8,7 @@ import { JourneyEditorPage } from './pages/journey-editor.tsx';
 import { JourneysPage } from './pages/journeys.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import { OutboxPage } from './pages/outbox.tsx';
+import { PoliciesPage } from './pages/policies.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { SurveysPage } from './pages/surveys.tsx';
 import { TemplatePage } from './pages/template.tsx';
@@ -42,6 +43,7 @@ const router = createBrowserRouter(
         { path: 'templates/:name', element: <TemplatePage /> },
         { path: 'surveys', element: <SurveysPage /> },
         { path: 'outbox', element: <OutboxPage /> },
+        { path: 'policies', element: <PoliciesPage /> },
         { path: '*', element: <NotFoundPage /> },
       ],
     },

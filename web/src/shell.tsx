@@ -16,6 +16,7 @@ export function Shell() {
           ['/templates', 'Templates'],
           ['/surveys', 'Surveys'],
           ['/today', 'Today'],
+          ['/policies', 'Policies'],
           ['/outbox', 'Outbox'],
         ]
       : [
@@ -23,6 +24,7 @@ export function Shell() {
           ['/journeys', 'Journeys'],
           ['/templates', 'Templates'],
           ['/surveys', 'Surveys'],
+          ['/policies', 'Policies'],
           ['/outbox', 'Outbox'],
         ];
   return (
