@@ -23,6 +23,7 @@ import { accountActionsRoutes } from './account-actions-routes.ts';
 import { alertsRoutes } from './alerts-routes.ts';
 import { hashApiKey } from './api-keys.ts';
 import { createAuthentication, sessionSecrets } from './auth.ts';
+import { backtestRoutes } from './backtest-routes.ts';
 import { churnRoutes } from './churn-routes.ts';
 import { customersRoutes } from './customers-routes.ts';
 import { errorBody, HttpError, handleError } from './errors.ts';
@@ -218,6 +219,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<ApiServer> {
       await v1.register(reviewsRoutes({ db: deps.db }));
       await v1.register(staffRoutes({ db: deps.db }));
       await v1.register(policiesRoutes({ db: deps.db }));
+      await v1.register(backtestRoutes({ db: deps.db, ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}) }));
     },
     { prefix: '/v1' },
   );
