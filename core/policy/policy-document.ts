@@ -8,13 +8,16 @@ import { type Cap, capClasses, type SendPolicies } from './send-policy.ts';
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a local time HH:MM, e.g. 21:00' });
 
 /** Quiet hours, or false for none: the business's, or a journey's own. */
-export const quietHoursSchema = z.union([
-  z.strictObject({ from: localTime, to: localTime }).refine((hours) => hours.from !== hours.to, {
-    error: 'from and to must differ (an empty or a 24-hour quiet period)',
-    path: ['to'],
-  }),
-  z.literal(false),
-]);
+export const quietHoursSchema = z.union(
+  [
+    z.strictObject({ from: localTime, to: localTime }).refine((hours) => hours.from !== hours.to, {
+      error: 'from and to must differ (an empty or a 24-hour quiet period)',
+      path: ['to'],
+    }),
+    z.literal(false),
+  ],
+  { error: 'must be { "from": "HH:MM", "to": "HH:MM" }, or false for no quiet hours' },
+);
 
 const duration = (min: string, max: string, example: string) =>
   z
