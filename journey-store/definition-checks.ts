@@ -2,7 +2,7 @@
 // YAML or JSON text to a raw value, the schema's checks, that every template a send step names exists
 // and renders with the data that step gives, and one sentence that names every problem by its path.
 import { parse as parseYaml } from 'yaml';
-import { type DefinitionError, type JourneyDefinition, validateJourneyDefinition } from '../core/journey/definition.ts';
+import { allRawSteps, type DefinitionError, type JourneyDefinition, validateJourneyDefinition } from '../core/journey/definition.ts';
 import { definitionLines } from '../core/journey/definition-lines.ts';
 import type { TemplateStore } from '../messaging/template-store.ts';
 import { validateJourneyTemplates } from '../messaging/template-validation.ts';
@@ -57,16 +57,14 @@ const isUnknownField = (error: DefinitionError) => error.message.startsWith('unk
 export async function checkDefinition(raw: unknown, templates: TemplateStore): Promise<DefinitionCheck> {
   const result = validateJourneyDefinition(raw);
   const known = new Set(await templates.list());
-  // Read from the raw steps, so that a missing template is reported beside the schema's errors.
-  const rawSteps =
-    raw !== null && typeof raw === 'object' && Array.isArray((raw as { steps?: unknown }).steps) ? (raw as { steps: unknown[] }).steps : [];
+  // Read from the raw steps (those of split variants too), so that a missing template is reported beside the schema's errors.
   const templateErrors: DefinitionError[] = [];
-  rawSteps.forEach((step, index) => {
+  for (const { step, path } of allRawSteps(raw)) {
     const template = (step as { send?: { template?: unknown } } | null)?.send?.template;
     if (typeof template === 'string' && /^[a-z0-9][a-z0-9-_]*$/.test(template) && !known.has(template)) {
-      templateErrors.push({ path: `steps[${index}].send.template`, message: `no template named '${template}'` });
+      templateErrors.push({ path: `${path}.send.template`, message: `no template named '${template}'` });
     }
-  });
+  }
   if (result.ok && templateErrors.length === 0) {
     // Every template renders, in every language variant, with the data this journey will give it:
     // a misspelt variable fails here, at publish time, never at send time.

@@ -39,5 +39,8 @@ export async function resolveSimulationCustomer(
     tags: given.tags ?? customer.tags,
     suppressed: given.suppressed ?? suppression !== null,
     messageHistory: given.messageHistory ? given.messageHistory.map((at) => Date.parse(at)) : recent,
+    // The workflow's assignment key (workflows/journey.ts): the simulated customer takes the variants it really takes.
+    assignmentKey: customer.id,
+    variants: given.variants ?? {},
   };
 }

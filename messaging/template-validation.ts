@@ -12,7 +12,7 @@
 //    which catches the rest: a helper that throws on the sample, for one.
 // A marketing email, and a check-in with a survey, must also show its unsubscribe link.
 import Handlebars from 'handlebars';
-import type { JourneyDefinition } from '../core/journey/definition.ts';
+import { allSteps, type JourneyDefinition } from '../core/journey/definition.ts';
 import { checkTemplateVariables, type TemplateUse } from '../core/messaging/template-variables.ts';
 import { sampleRenderData } from './render-data.ts';
 import { TemplateNotFoundError, TemplateStore } from './template-store.ts';
@@ -108,7 +108,7 @@ export async function validateJourneyTemplates(
 ): Promise<TemplateProblem[]> {
   const problems: TemplateProblem[] = [];
   const cache = new Map<string, Promise<string[]>>();
-  for (const [index, step] of definition.steps.entries()) {
+  for (const { step, path } of allSteps(definition)) {
     if (!('send' in step)) continue;
     const use: TemplateUse = {
       survey: step.send.survey?.kind ?? null,
@@ -121,7 +121,7 @@ export async function validateJourneyTemplates(
       checked = validateTemplate(store, step.send.template, use, options);
       cache.set(key, checked);
     }
-    for (const message of await checked) problems.push({ path: `steps[${index}].send.template`, message });
+    for (const message of await checked) problems.push({ path: `${path}.send.template`, message });
   }
   return problems;
 }

@@ -62,7 +62,10 @@ export async function journeyWorkflow(input: JourneyWorkflowInput): Promise<stri
   if (entered.journeyStatus === 'archived') archived = true;
   // Read again after continue-as-new: the database holds the customer's pause, signals since then follow.
   if (!customerSignalled && entered.customerJourneysPaused === true) customerPaused = true;
-  let state = carried?.state ?? initialState({ timezone: entered.timezone, group: entered.group, enteredAt: Date.now() });
+  // The customer's row id keys their A/B variants: the same customer takes the same variant of a split.
+  let state =
+    carried?.state ??
+    initialState({ timezone: entered.timezone, group: entered.group, enteredAt: Date.now(), assignmentKey: input.customerId });
   let seq = carried?.seq ?? 0;
   const enrollmentId = entered.enrollmentId;
 

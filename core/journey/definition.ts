@@ -148,9 +148,46 @@ const steps = {
   exit: z.strictObject({ id: stepId, exit: z.strictObject({ reason: z.string().max(300).optional() }) }),
 };
 
-export const journeyStepSchema = z.union(Object.values(steps) as unknown as [z.ZodTypeAny, ...z.ZodTypeAny[]], {
-  error: 'must be one step: wait, waitUntil, waitForEvent, send, branch, alert, set or exit',
+/** The largest number of variants one split may have. */
+export const MAX_SPLIT_VARIANTS = 10;
+
+/**
+ * A step inside a split's variant: any step but another split. A nested split is matched by its own
+ * branch, which never accepts (`never`, also in the JSON Schema), so the author reads why.
+ */
+const variantStepSchema = z.union(
+  [
+    ...(Object.values(steps) as unknown as z.ZodTypeAny[]),
+    z.strictObject({
+      id: stepId,
+      split: z.never({ error: "cannot be used inside a split's variant: a variant's steps may not split again" }),
+    }),
+  ] as unknown as [z.ZodTypeAny, ...z.ZodTypeAny[]],
+  { error: "must be one step: wait, waitUntil, waitForEvent, send, branch, alert, set or exit (a variant's steps may not split again)" },
+);
+
+const splitVariantSchema = z.strictObject({
+  key: stepId,
+  weight: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }),
+  steps: z.array(variantStepSchema).min(1, { error: 'needs at least one step' }).max(200),
 });
+
+const splitStepSchema = z.strictObject({
+  id: stepId,
+  split: z.strictObject({
+    variants: z
+      .array(splitVariantSchema)
+      .min(2, { error: 'needs at least 2 variants' })
+      .max(MAX_SPLIT_VARIANTS, { error: `has more than ${MAX_SPLIT_VARIANTS} variants` }),
+  }),
+});
+
+export const journeyStepSchema = z.union(
+  [...(Object.values(steps) as unknown as z.ZodTypeAny[]), splitStepSchema] as unknown as [z.ZodTypeAny, ...z.ZodTypeAny[]],
+  {
+    error: 'must be one step: wait, waitUntil, waitForEvent, send, branch, split, alert, set or exit',
+  },
+);
 
 export type WaitStep = z.output<typeof steps.wait>;
 export type WaitUntilStep = z.output<typeof steps.waitUntil>;
@@ -160,7 +197,11 @@ export type BranchStep = z.output<typeof steps.branch>;
 export type AlertStep = z.output<typeof steps.alert>;
 export type SetStep = z.output<typeof steps.set>;
 export type ExitStep = z.output<typeof steps.exit>;
-export type JourneyStep = WaitStep | WaitUntilStep | WaitForEventStep | SendStep | BranchStep | AlertStep | SetStep | ExitStep;
+/** Every step but a split: what a split's variants are made of. */
+export type OrdinaryStep = WaitStep | WaitUntilStep | WaitForEventStep | SendStep | BranchStep | AlertStep | SetStep | ExitStep;
+export type SplitVariant = { key: string; weight: number; steps: OrdinaryStep[] };
+export type SplitStep = { id: string; split: { variants: SplitVariant[] } };
+export type JourneyStep = OrdinaryStep | SplitStep;
 export type Weekday = z.output<typeof weekday>;
 export type Band = z.output<typeof band>;
 
@@ -258,15 +299,57 @@ export function validateJourneyDefinition(raw: unknown): DefinitionValidation {
   return errors.length > 0 ? { ok: false, errors } : { ok: true, definition };
 }
 
-/** What the schema alone cannot see: repeated ids, gotos and survey branches that point nowhere. */
+/** The most steps a definition may have in all, its splits' variants included. */
+export const MAX_STEPS = 200;
+
+/** A step and where it is written: `steps[2]` or `steps[2].split.variants[1].steps[0]`. */
+export type PlacedStep<S = JourneyStep> = { step: S; path: string };
+
+function placeSteps(steps: unknown, prefix: string, out: PlacedStep<unknown>[]): PlacedStep<unknown>[] {
+  if (!Array.isArray(steps)) return out;
+  steps.forEach((step, index) => {
+    const path = `${prefix}[${index}]`;
+    out.push({ step, path });
+    const variants = (step as { split?: { variants?: unknown } } | null)?.split?.variants;
+    if (!Array.isArray(variants)) return;
+    for (const [i, variant] of variants.entries())
+      placeSteps((variant as { steps?: unknown } | null)?.steps, `${path}.split.variants[${i}].steps`, out);
+  });
+  return out;
+}
+
+/**
+ * Every step of a definition, those inside a split's variants too, in the order they are written
+ * (a split, then its variants' steps, then what follows it). Whatever lists steps reads them here.
+ */
+export function allSteps(definition: Pick<JourneyDefinition, 'steps'>): PlacedStep[] {
+  return placeSteps(definition.steps, 'steps', []) as PlacedStep[];
+}
+
+/** The same walk over a definition not yet validated (steps that are not objects included). */
+export function allRawSteps(raw: unknown): PlacedStep<unknown>[] {
+  const steps = raw !== null && typeof raw === 'object' ? (raw as { steps?: unknown }).steps : undefined;
+  return placeSteps(steps, 'steps', []);
+}
+
+/** What the schema alone cannot see: repeated ids and variant keys, gotos and survey branches that point nowhere. */
 function checkReferences(definition: JourneyDefinition): DefinitionError[] {
   const errors: DefinitionError[] = [];
-  const ids = new Map<string, number>();
-  definition.steps.forEach((step, index) => {
-    if (ids.has(step.id)) errors.push({ path: `steps[${index}].id`, message: `repeats '${step.id}'` });
-    else ids.set(step.id, index);
-  });
-  const surveySteps = new Set(definition.steps.filter((step) => 'send' in step && step.send.survey).map((step) => step.id));
+  const placed = allSteps(definition);
+  if (placed.length > MAX_STEPS)
+    errors.push({ path: 'steps', message: `has ${placed.length} steps with its variants'; at most ${MAX_STEPS} in all` });
+  const ids = new Set<string>();
+  for (const { step, path } of placed) {
+    if (ids.has(step.id)) errors.push({ path: `${path}.id`, message: `repeats '${step.id}'` });
+    else ids.add(step.id);
+    if (!('split' in step)) continue;
+    const keys = new Set<string>();
+    step.split.variants.forEach((variant, i) => {
+      if (keys.has(variant.key)) errors.push({ path: `${path}.split.variants[${i}].key`, message: `repeats '${variant.key}'` });
+      keys.add(variant.key);
+    });
+  }
+  const surveySteps = new Set(placed.filter(({ step }) => 'send' in step && step.send.survey).map(({ step }) => step.id));
   const visitConditions = (condition: Condition, path: string) => {
     if ('survey' in condition && !surveySteps.has(condition.survey.step)) {
       errors.push({ path: `${path}.survey.step`, message: `'${condition.survey.step}' is not a send step with a survey` });
@@ -275,18 +358,18 @@ function checkReferences(definition: JourneyDefinition): DefinitionError[] {
     if ('any' in condition) for (const [i, c] of condition.any.entries()) visitConditions(c, `${path}.any[${i}]`);
     if ('not' in condition) visitConditions(condition.not, `${path}.not`);
   };
-  definition.steps.forEach((step, index) => {
-    if (!('branch' in step)) return;
+  for (const { step, path: stepPath } of placed) {
+    if (!('branch' in step)) continue;
     const check = (goto: string, path: string) => {
       if (goto !== 'next' && goto !== 'exit' && !ids.has(goto)) errors.push({ path, message: `goes to '${goto}', which is not a step` });
       if (goto === step.id) errors.push({ path, message: 'goes to itself' });
     };
     step.branch.cases.forEach((c, i) => {
-      check(c.goto, `steps[${index}].branch.cases[${i}].goto`);
-      visitConditions(c.when, `steps[${index}].branch.cases[${i}].when`);
+      check(c.goto, `${stepPath}.branch.cases[${i}].goto`);
+      visitConditions(c.when, `${stepPath}.branch.cases[${i}].when`);
     });
-    check(step.branch.otherwise, `steps[${index}].branch.otherwise`);
-  });
+    check(step.branch.otherwise, `${stepPath}.branch.otherwise`);
+  }
   if ('event' in definition.trigger && definition.exitEvents.includes(definition.trigger.event) && definition.entity !== 'customer') {
     // Allowed for customer journeys (a purchase ends a win-back); for per-order journeys it would end every enrollment at once.
     errors.push({ path: 'exitEvents', message: `includes the trigger event '${definition.trigger.event}'` });

@@ -6,6 +6,8 @@ import { Duration } from 'luxon';
 import { addDuration, nextLocalWindow } from '../time/local-time.ts';
 import type { Band, Condition, JourneyDefinition, JourneyStep, ValueFilter } from './definition.ts';
 import { matchesFilters, matchesValue } from './filters.ts';
+import { type FlatSplitStep, type FlatStep, flatIndexOf, flatSteps } from './flat-steps.ts';
+import { assignVariant } from './split.ts';
 
 export type JourneyEventInput = { id: string; type: string; occurredAt: number; properties: Record<string, unknown> };
 
@@ -33,6 +35,14 @@ export type EnrollmentState = {
   eventsSeen: string[];
   facts: CustomerFacts | null;
   stepsRun: number;
+  /**
+   * What a split hashes, with the journey and the split step, to pick this enrollment's variant: the
+   * customer's row id, so that the same customer takes the same variant. Enrollments started before
+   * splits existed have none (see `chooseVariant`).
+   */
+  assignmentKey?: string;
+  /** Variants chosen in advance by split step id (the simulator's "show me variant b"); the workflow sets none. */
+  pinnedVariants?: Record<string, string>;
 };
 
 export type SendOutcome = 'sent' | 'skipped' | 'failed' | 'deferred';
@@ -71,8 +81,16 @@ export type Decision = { state: EnrollmentState; commands: Command[]; log: StepL
 /** A journey that runs this many steps without waiting is looping; it is ended rather than left spinning. */
 export const MAX_STEPS_PER_ENROLLMENT = 500;
 
-export function initialState(options: { timezone: string; group?: 'treatment' | 'control'; enteredAt: number }): EnrollmentState {
+export function initialState(options: {
+  timezone: string;
+  group?: 'treatment' | 'control';
+  enteredAt: number;
+  assignmentKey?: string;
+  pinnedVariants?: Record<string, string>;
+}): EnrollmentState {
   return {
+    ...(options.assignmentKey !== undefined ? { assignmentKey: options.assignmentKey } : {}),
+    ...(options.pinnedVariants !== undefined ? { pinnedVariants: options.pinnedVariants } : {}),
     cursor: 0,
     status: 'running',
     timezone: options.timezone,
@@ -113,7 +131,7 @@ export function decide(definition: JourneyDefinition, state: EnrollmentState, in
         return finish(state, at, 'completed', 'all steps done; goal window closed', []);
       }
       if (waiting.kind === 'send_deferred') {
-        const step = definition.steps[state.cursor];
+        const step = flatSteps(definition)[state.cursor];
         if (!step || !('send' in step)) return noChange(state);
         return issueSend(definition, { ...state, waiting: null }, step, waiting.notAfter, []);
       }
@@ -156,11 +174,11 @@ export function decide(definition: JourneyDefinition, state: EnrollmentState, in
 const noChange = (state: EnrollmentState): Decision => ({ state, commands: [], log: [] });
 
 function stepKind(definition: JourneyDefinition, state: EnrollmentState): string {
-  const step = definition.steps[state.cursor];
+  const step = flatSteps(definition)[state.cursor];
   return step ? kindOf(step) : 'unknown';
 }
 
-export function kindOf(step: JourneyStep): string {
+export function kindOf(step: JourneyStep | FlatStep): string {
   if ('wait' in step) return 'wait';
   if ('waitUntil' in step) return 'waitUntil';
   if ('waitForEvent' in step) return 'waitForEvent';
@@ -168,7 +186,33 @@ export function kindOf(step: JourneyStep): string {
   if ('branch' in step) return 'branch';
   if ('alert' in step) return 'alert';
   if ('set' in step) return 'set';
+  if ('split' in step) return 'split';
+  if ('jump' in step) return 'jump';
   return 'exit';
+}
+
+/**
+ * The variant this enrollment takes at a split: a pinned one, else the stable hash of (journey, split
+ * step, assignment key). Without an assignment key (an enrollment started before splits existed,
+ * whose version has none, or a described customer in the simulator) every split takes its first
+ * variant: a deterministic rule, and the first variant is the one the others are compared against.
+ */
+export function chooseVariant(
+  definition: Pick<JourneyDefinition, 'key'>,
+  step: FlatSplitStep,
+  state: Pick<EnrollmentState, 'assignmentKey' | 'pinnedVariants'>,
+): FlatSplitStep['split']['variants'][number] {
+  const variants = step.split.variants;
+  const pinned = state.pinnedVariants?.[step.id];
+  const chosen = variants.find((variant) => variant.key === pinned);
+  if (chosen) return chosen;
+  if (state.assignmentKey === undefined) return variants[0] as FlatSplitStep['split']['variants'][number];
+  return assignVariant(
+    definition.key,
+    step.id,
+    state.assignmentKey,
+    variants.map((variant) => ({ ...variant, id: variant.key })),
+  );
 }
 
 function advance(state: EnrollmentState): EnrollmentState {
@@ -205,7 +249,7 @@ function onEvent(definition: JourneyDefinition, state: EnrollmentState, event: J
     return finish(next, at, 'exited', 'customer unsubscribed', []);
   }
   const waiting = next.waiting;
-  const step = definition.steps[next.cursor];
+  const step = flatSteps(definition)[next.cursor];
   if (waiting?.kind === 'event' && step && 'waitForEvent' in step) {
     if (step.waitForEvent.event === event.type && matchesFilters(event.properties, step.waitForEvent.where)) {
       return run(definition, advance(next), at, [
@@ -243,8 +287,9 @@ function issueSend(
 function run(definition: JourneyDefinition, state: EnrollmentState, at: number, log: StepLogEntry[]): Decision {
   let current = state;
   const entries = [...log];
+  const steps = flatSteps(definition);
   for (;;) {
-    const step = definition.steps[current.cursor];
+    const step = steps[current.cursor];
     if (!step) {
       // The steps are done but the goal's window is still open: wait for it, so that a conversion
       // after the last message (or in the holdout) still counts.
@@ -258,6 +303,11 @@ function run(definition: JourneyDefinition, state: EnrollmentState, at: number, 
         };
       }
       return finish(current, at, 'completed', 'all steps done', entries);
+    }
+    if ('jump' in step) {
+      // The end of a split's variant: not a step of the journey, so neither logged nor counted.
+      current = { ...current, cursor: step.jump.to };
+      continue;
     }
     if (current.stepsRun >= MAX_STEPS_PER_ENROLLMENT)
       return finish(current, at, 'exited', 'step limit reached (the journey loops)', entries);
@@ -330,8 +380,15 @@ function run(definition: JourneyDefinition, state: EnrollmentState, at: number, 
         detail: { case: chosen >= 0 ? chosen : 'otherwise', goto: target },
       });
       if (target === 'exit') return finish(current, at, 'exited', `branch ${step.id}`, entries);
-      const index = target === 'next' ? current.cursor + 1 : definition.steps.findIndex((s) => s.id === target);
+      const index = target === 'next' ? current.cursor + 1 : flatIndexOf(definition, target);
       current = { ...current, cursor: index, waiting: null, facts: null };
+      continue;
+    }
+    if ('split' in step) {
+      // The control group takes the split too (it is sent nothing either way), so variants compare like with like.
+      const variant = chooseVariant(definition, step, current);
+      entries.push({ stepId: step.id, kind: 'split', status: 'assigned', at, detail: { variant: variant.key } });
+      current = { ...current, cursor: variant.start, waiting: null, facts: null };
       continue;
     }
     if ('alert' in step) {

@@ -27,6 +27,12 @@ export const simulationCustomerSchema = z
     tags: z.array(z.string()).optional(),
     suppressed: z.boolean().optional().describe('Unsubscribed, bounced or complained: nothing is sent'),
     messageHistory: z.array(isoInstant).max(100).optional().describe('Marketing emails already received, for the frequency cap'),
+    variants: z
+      .record(z.string().min(1).max(63), z.string().min(1).max(63))
+      .optional()
+      .describe(
+        'A/B variants chosen in advance by split step id, e.g. { "subject-test": "b" }. Otherwise a stored customer takes the variant it really takes, a profile each split\'s first variant',
+      ),
   })
   .refine((customer) => customer.customerId !== undefined || customer.timezone !== undefined, {
     error: 'needs a timezone (a profile) or a customerId (a stored customer)',
@@ -66,6 +72,10 @@ export type ResolvedCustomer = {
   tags: string[];
   suppressed: boolean;
   messageHistory: number[];
+  /** What splits hash to pick a variant, as the workflow does: a stored customer's row id; null for a profile. */
+  assignmentKey: string | null;
+  /** Variants chosen in advance, by split step id. */
+  variants: Record<string, string>;
 };
 
 export function customerFromProfile(customer: SimulationCustomer, defaultTimezone = 'UTC'): ResolvedCustomer {
@@ -78,6 +88,8 @@ export function customerFromProfile(customer: SimulationCustomer, defaultTimezon
     tags: customer.tags ?? [],
     suppressed: customer.suppressed ?? false,
     messageHistory: (customer.messageHistory ?? []).map((at) => Date.parse(at)),
+    assignmentKey: null,
+    variants: customer.variants ?? {},
   };
 }
 
@@ -114,6 +126,8 @@ export function runSimulation(options: {
     })),
     surveyAnswers: options.surveyAnswers ?? {},
     messageHistory: customer.messageHistory,
+    ...(customer.assignmentKey !== null ? { assignmentKey: customer.assignmentKey } : {}),
+    pinnedVariants: customer.variants,
     ...(options.policies ? { policies: options.policies } : {}),
   };
   return simulate(input);

@@ -44,6 +44,10 @@ export type SimulationInput = {
   start: number;
   days: number;
   group?: 'treatment' | 'control';
+  /** What A/B splits hash to pick a variant, as the workflow does: a stored customer's row id. Without it, each split's first variant. */
+  assignmentKey?: string;
+  /** Variants chosen in advance, by split step id (they win over the assignment). */
+  pinnedVariants?: Record<string, string>;
   /** Events that will happen during the simulation (absolute times). */
   events?: SimulatedEvent[];
   /** Survey answers by send step id, given this long after the send (default one hour). */
@@ -141,7 +145,13 @@ export function simulate(input: SimulationInput): SimulationResult {
     return decision;
   };
 
-  let state: EnrollmentState = initialState({ timezone: zone, group: input.group ?? 'treatment', enteredAt: input.start });
+  let state: EnrollmentState = initialState({
+    timezone: zone,
+    group: input.group ?? 'treatment',
+    enteredAt: input.start,
+    ...(input.assignmentKey !== undefined ? { assignmentKey: input.assignmentKey } : {}),
+    ...(input.pinnedVariants !== undefined ? { pinnedVariants: input.pinnedVariants } : {}),
+  });
   const apply = (next: JourneyInput): Decision => {
     const decision = decide(definition, state, next);
     state = decision.state;

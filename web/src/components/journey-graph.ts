@@ -1,8 +1,15 @@
 // A journey's definition as a flow diagram: what each step does in a few words, where each step goes
-// next (branch cases labelled by their condition), where it ends, and the goal and exit events that
+// next (branch cases labelled by their condition, split variants by their key and share), where it ends, and the goal and exit events that
 // can end it at any point. Pure: the page draws the SVG from the positions dagre computes here.
 import { Graph, layout } from '@dagrejs/dagre';
-import type { Condition, JourneyDefinition, JourneyStep, ValueFilter } from '../../../core/journey/definition.ts';
+import {
+  allSteps,
+  type Condition,
+  type JourneyDefinition,
+  type JourneyStep,
+  type SplitVariant,
+  type ValueFilter,
+} from '../../../core/journey/definition.ts';
 
 export type FlowNodeKind =
   | 'trigger'
@@ -11,6 +18,7 @@ export type FlowNodeKind =
   | 'waitForEvent'
   | 'send'
   | 'branch'
+  | 'split'
   | 'alert'
   | 'set'
   | 'exit'
@@ -30,8 +38,10 @@ export type FlowNode = {
 export type FlowEdge = {
   from: string;
   to: string;
-  /** Branch cases: their condition ("score ≤ 2"), "otherwise"; the goal and exits: "any time". */
+  /** Branch cases: their condition ("score ≤ 2"), "otherwise"; split variants: "a · 50%"; the goal and exits: "any time". */
   label?: string;
+  /** The variant of a split this edge takes, with its share of the split's customers. */
+  variant?: { key: string; share: string };
   /** An edge that is not a step of the path (the goal and exit events, which can happen at any point). */
   dashed?: boolean;
 };
@@ -109,7 +119,16 @@ export function describeDays(days: readonly string[]): string {
   return ` on ${runs.map((run) => (run.length > 2 ? `${name(run[0])}–${name(run.at(-1))}` : run.map(name).join(', '))).join(', ')}`;
 }
 
-/** A step in a few words: "wait P3D", "send checkin with a CSAT survey", "branch on survey score". */
+/** Each variant's share of a split's customers, in per cent: "50%", "33.3%". */
+export function variantShares(variants: readonly Pick<SplitVariant, 'key' | 'weight'>[]): { key: string; share: string }[] {
+  const total = variants.reduce((sum, variant) => sum + variant.weight, 0);
+  return variants.map((variant) => ({
+    key: variant.key,
+    share: `${total > 0 ? Number(((100 * variant.weight) / total).toFixed(1)) : 0}%`,
+  }));
+}
+
+/** A step in a few words: "wait P3D", "send checkin with a CSAT survey", "branch on survey score", "A/B split: a 50%, b 50%". */
 export function describeStep(step: JourneyStep): string {
   if ('wait' in step) return `wait ${step.wait.duration}`;
   if ('waitUntil' in step) {
@@ -124,11 +143,15 @@ export function describeStep(step: JourneyStep): string {
   }
   if ('alert' in step) return `alert a success manager: ${step.alert.kind}`;
   if ('set' in step) return 'tag' in step.set ? `tag ${step.set.tag}` : `set ${step.set.attribute} = ${String(step.set.value)}`;
+  if ('split' in step) {
+    const shares = variantShares(step.split.variants).map(({ key, share }) => `${key} ${share}`);
+    return `A/B split: ${shares.join(', ')}`;
+  }
   return step.exit.reason ? `exit: ${step.exit.reason}` : 'exit';
 }
 
 export function stepKind(step: JourneyStep): FlowNodeKind {
-  for (const kind of ['wait', 'waitUntil', 'waitForEvent', 'send', 'branch', 'alert', 'set', 'exit'] as const) {
+  for (const kind of ['wait', 'waitUntil', 'waitForEvent', 'send', 'branch', 'split', 'alert', 'set', 'exit'] as const) {
     if (kind in step) return kind;
   }
   return 'exit';
@@ -151,31 +174,51 @@ export function journeyFlow(definition: DefinitionLike): FlowGraph {
   const nodes: FlowNode[] = [{ id: TRIGGER_NODE, kind: 'trigger', label: describeTrigger(definition.trigger) }];
   const edges: FlowEdge[] = [];
   const steps = definition.steps;
-  const targetOf = (goto: string, index: number): string => {
+  // Where "next" leads from each step: the following step of its list; from the last step of a split's
+  // variant, whatever follows the split.
+  const nextOf = new Map<string, string>();
+  const follow = (list: readonly JourneyStep[], after: string) => {
+    list.forEach((step, index) => {
+      const following = list[index + 1];
+      const next = following ? stepNodeId(following.id) : after;
+      nextOf.set(step.id, next);
+      if ('split' in step) for (const variant of step.split.variants) follow(variant.steps, next);
+    });
+  };
+  follow(steps, END_NODE);
+  const targetOf = (goto: string, stepId: string): string => {
     if (goto === 'exit') return EXIT_NODE;
-    if (goto === 'next') {
-      const following = steps[index + 1];
-      return following ? stepNodeId(following.id) : END_NODE;
-    }
+    if (goto === 'next') return nextOf.get(stepId) ?? END_NODE;
     return stepNodeId(goto);
   };
   let needsEnd = steps.length === 0;
   const first = steps[0];
   edges.push({ from: TRIGGER_NODE, to: first ? stepNodeId(first.id) : END_NODE });
 
-  steps.forEach((step, index) => {
+  for (const { step } of allSteps(definition)) {
     const id = stepNodeId(step.id);
     nodes.push({ id, kind: stepKind(step), label: describeStep(step), stepId: step.id });
-    if ('exit' in step) return;
+    if ('exit' in step) continue;
     if ('branch' in step) {
       for (const branchCase of step.branch.cases) {
-        edges.push({ from: id, to: targetOf(branchCase.goto, index), label: describeCondition(branchCase.when) });
+        edges.push({ from: id, to: targetOf(branchCase.goto, step.id), label: describeCondition(branchCase.when) });
       }
-      edges.push({ from: id, to: targetOf(step.branch.otherwise ?? 'next', index), label: 'otherwise' });
+      edges.push({ from: id, to: targetOf(step.branch.otherwise ?? 'next', step.id), label: 'otherwise' });
+    } else if ('split' in step) {
+      const shares = variantShares(step.split.variants);
+      step.split.variants.forEach((variant, index) => {
+        const firstOfVariant = variant.steps[0];
+        edges.push({
+          from: id,
+          to: firstOfVariant ? stepNodeId(firstOfVariant.id) : targetOf('next', step.id),
+          label: `${variant.key} · ${shares[index]?.share}`,
+          variant: { key: variant.key, share: shares[index]?.share ?? '' },
+        });
+      });
     } else {
-      edges.push({ from: id, to: targetOf('next', index) });
+      edges.push({ from: id, to: targetOf('next', step.id) });
     }
-  });
+  }
   for (const edge of edges) {
     if (edge.to === END_NODE) needsEnd = true;
   }
@@ -244,8 +287,13 @@ export function layoutFlow(flow: FlowGraph): FlowLayout {
  * The flow as a numbered list of sentences, for those who do not see the diagram:
  * "2. let-it-settle: wait P2D. Then: 3." and "4. choose: branch on survey score. If score ≤ 2: 6; otherwise: 5."
  */
+const edgeWords = (edge: FlowEdge) => {
+  if (edge.variant) return `Variant ${edge.variant.key} (${edge.variant.share} of customers)`;
+  return edge.label === 'otherwise' ? 'Otherwise' : `If ${edge.label}`;
+};
+
 export function describeFlow(definition: DefinitionLike): string[] {
-  const position = new Map(definition.steps.map((step, index) => [step.id, index + 1]));
+  const position = new Map(allSteps(definition).map(({ step }, index) => [step.id, index + 1]));
   const flow = journeyFlow(definition);
   const nameOf = (nodeId: string) => {
     if (nodeId === END_NODE) return 'done';
@@ -262,7 +310,7 @@ export function describeFlow(definition: DefinitionLike): string[] {
         ? ' The enrollment ends here.'
         : out.length === 1 && !out[0]?.label
           ? ` Then ${nameOf(out[0]?.to ?? END_NODE)}.`
-          : ` ${out.map((edge) => `${edge.label === 'otherwise' ? 'Otherwise' : `If ${edge.label}`}: ${nameOf(edge.to)}`).join('; ')}.`;
+          : ` ${out.map((edge) => `${edgeWords(edge)}: ${nameOf(edge.to)}`).join('; ')}.`;
     lines.push(`${node.stepId}: ${node.label}.${then}`);
   }
   if (definition.goal)
