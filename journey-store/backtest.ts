@@ -16,6 +16,7 @@ import {
 } from '../core/journey/backtest.ts';
 import { asChurnBand, type JourneyDefinition } from '../core/journey/definition.ts';
 import { capLookbackMs, type SendPolicies } from '../core/policy/send-policy.ts';
+import { cacheZoneOffsets } from '../core/time/zone-offset-cache.ts';
 import type { Database } from '../runtime/database.ts';
 
 const DAY_MS = 86_400_000;
@@ -49,6 +50,7 @@ export function backtestWindow(request: BacktestRequest): BacktestWindow {
 
 /** The draft replayed over the last `days` days of stored history. */
 export async function runBacktest(db: Database, request: BacktestRequest): Promise<BacktestResult> {
+  cacheZoneOffsets();
   const window = backtestWindow(request);
   const pageSize = request.pageSize ?? DEFAULT_BACKTEST_PAGE;
   const totals = emptyTotals(request.definition);
