@@ -7,8 +7,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJourneyActivities } from '../../activities/journey-activities.ts';
 import { type ApiServer, buildApiServer } from '../../api/server.ts';
+import { defaultPolicies } from '../../core/policy/send-policy.ts';
 import { publishShippedJourneys } from '../../journey-store/journey-versions.ts';
 import { OutboxTransport } from '../../messaging/outbox-transport.ts';
+import { publishPolicies } from '../../messaging/send-policies.ts';
 import { TemplateStore } from '../../messaging/template-store.ts';
 import type { Database } from '../../runtime/database.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -30,6 +32,9 @@ beforeAll(async () => {
   database = await createTestDatabase();
   db = database.db;
   await publishShippedJourneys(db);
+  // One customer here is in several journeys at once: first come, first served, so that each email
+  // goes out when asked (these tests are about headers and choices; priority has its own).
+  await publishPolicies(db, null, { ...defaultPolicies, decisionWindow: 'PT0S' });
   app = await buildApiServer({
     db,
     temporal: null,
