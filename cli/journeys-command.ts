@@ -1,6 +1,7 @@
-// `aftercare journeys validate|publish|simulate FILE` and `journeys list`: journey definitions (YAML or
+// `aftercare journeys validate|publish|simulate|backtest FILE` and `journeys list`: journey definitions (YAML or
 // JSON) from a file. validate and simulate need no database (simulate is the pure simulator, the same
-// code the API and the workflow use); publish and list use DATABASE_URL or the running engine's. Modules load inside the actions, so that
+// code the API and the workflow use); publish, list and backtest (the draft replayed over stored
+// history, reading only) use DATABASE_URL or the running engine's. Modules load inside the actions, so that
 // `aftercare --help` stays quick. Bad input: exit 2 and one sentence on stderr.
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -55,7 +56,9 @@ export function table(rows: string[][]): string {
 const sentence = (text: string) => (/[.!?)]$/.test(text) ? text : `${text}.`);
 
 export function registerJourneysCommands(program: Command, hooks: JourneysCommandHooks): void {
-  const journeys = program.command('journeys').description('journey definitions from YAML or JSON files: validate, publish, simulate');
+  const journeys = program
+    .command('journeys')
+    .description('journey definitions from YAML or JSON files: validate, publish, simulate, backtest');
 
   journeys
     .command('validate')
@@ -160,6 +163,96 @@ export function registerJourneysCommands(program: Command, hooks: JourneysComman
       await simulateCommand(file, options, hooks);
       hooks.finished();
     });
+
+  journeys
+    .command('backtest')
+    .description('replay a draft over the last N days of stored events and messages; writes nothing (DATABASE_URL, or the running engine)')
+    .argument('<file>', 'a journey definition (.yaml, .yml or .json)')
+    .option('--days <n>', 'how many days of history, ending now (1-365)', '30')
+    .option('--json', 'print the result as JSON (the answer of POST /v1/journeys/:key/backtest)')
+    .action(async (file: string, options: { days?: string; json?: boolean }) => {
+      await backtestCommand(file, options, hooks);
+      hooks.finished();
+    });
+}
+
+async function backtestCommand(file: string, options: { days?: string; json?: boolean }, hooks: JourneysCommandHooks): Promise<void> {
+  const text = options.days ?? '30';
+  const days = Number(text);
+  if (!/^\d+$/.test(text) || days < 1 || days > 365) throw hooks.usageError(`--days must be a whole number from 1 to 365, not "${text}".`);
+  const definition = await loadDefinition(file, hooks);
+  const db = await openDatabase('the database whose history to replay');
+  try {
+    const [{ loadConfig }, { runBacktest, publishedFigures, backtestWindow }, { loadCurrentPolicies }] = await Promise.all([
+      import('../runtime/config.ts'),
+      import('../journey-store/backtest.ts'),
+      import('../messaging/send-policies.ts'),
+    ]);
+    const request = {
+      definition,
+      days,
+      now: Date.now(),
+      policies: (await loadCurrentPolicies(db)).policies,
+      defaultTimezone: loadConfig(process.env).defaultTimezone,
+    };
+    const result = await runBacktest(db, request);
+    const journey = await db.journey.findUnique({ where: { key: definition.key } });
+    const published =
+      journey?.currentVersion != null
+        ? await publishedFigures(db, definition.key, journey.currentVersion, backtestWindow(request), result.perDay)
+        : null;
+    if (options.json) {
+      await write(`${JSON.stringify({ key: definition.key, version: null, ...result, published }, null, 2)}\n`);
+      return;
+    }
+    const count = (n: number) => n.toLocaleString('en-US');
+    const moment = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+    const reasons = (figures: Record<string, number>, other: Record<string, number> | undefined) =>
+      [...new Set([...Object.keys(figures), ...Object.keys(other ?? {})])].sort();
+    const columns = published ? ['', 'DRAFT', `PUBLISHED v${published.version} (real)`] : ['', 'DRAFT'];
+    const row = (label: string, draft: number, real: number | undefined) =>
+      published ? [label, count(draft), count(real ?? 0)] : [label, count(draft)];
+    const rows = [
+      columns,
+      row('Enrollments', result.enrollments, published?.enrollments),
+      row('Messages sent', result.messages, published?.messages),
+      row('Goals reached', result.goals, published?.goals),
+      row('Exited', result.exited, published?.exited),
+      ...reasons(result.skipped, published?.skipped).map((reason) =>
+        row(`Skipped: ${reason}`, result.skipped[reason] ?? 0, published?.skipped[reason]),
+      ),
+      ...reasons(result.deferred, published?.deferred).map((reason) =>
+        row(`Deferred: ${reason}`, result.deferred[reason] ?? 0, published?.deferred[reason]),
+      ),
+    ];
+    const busiest = Math.max(1, ...result.perDay.map((day) => day.messages));
+    const out = [
+      `Backtest of '${definition.key}' (${definition.name}) over the last ${days} day${days === 1 ? '' : 's'}: ${moment(result.from)} to ${moment(result.to)}, ${count(result.customers)} customers read. Nothing was written or sent.`,
+      '',
+      table(rows).trimEnd(),
+      '',
+      `Messages per day (${result.zone}):`,
+      ...result.perDay.map((day) =>
+        `  ${day.date}  ${String(day.messages).padStart(6)}  ${'#'.repeat(Math.round((day.messages / busiest) * 40))}`.trimEnd(),
+      ),
+      '',
+      'Funnel:',
+      table([
+        ['STEP', 'KIND', 'ENTERED', 'SENT', 'SKIPPED', 'DEFERRED'],
+        ...result.funnel.map((step) => [
+          step.stepId,
+          step.kind,
+          count(step.entered),
+          count(step.sent),
+          count(step.skipped),
+          count(step.deferred),
+        ]),
+      ]).trimEnd(),
+    ];
+    await write(`${out.join('\n')}\n`);
+  } finally {
+    await db.$disconnect();
+  }
 }
 
 async function readInput(file: string, what: string, hooks: JourneysCommandHooks): Promise<string> {
