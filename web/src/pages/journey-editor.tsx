@@ -1,10 +1,12 @@
 // The journey editor: the current definition as YAML, checked by the server as you type (the same
 // checks as publishing), each problem listed at its path and line; publishing a new version for
-// marketers and admins; and a simulation of the draft on one customer, in their local time.
+// marketers and admins; a simulation of the draft on one customer, in their local time; and a backtest
+// of the draft over the last days of real history, beside the published version's real figures.
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { parse } from 'yaml';
 import { api } from '../api.ts';
+import { JourneyBacktest } from '../components/journey-backtest.tsx';
 import { JourneySimulation } from '../components/journey-simulation.tsx';
 import { definitionYaml, lineRange } from '../components/journey-yaml.ts';
 import { useSession } from '../session.tsx';
@@ -170,6 +172,9 @@ function Editor({ journey }: { journey: JourneyDetail }) {
           <JourneySimulation journeyKey={journey.key} draft={text} />
         </Card>
       </div>
+      <Card title="Backtest the draft">
+        <JourneyBacktest journeyKey={journey.key} draft={text} draftIsValid={checked && validation.ok} />
+      </Card>
     </>
   );
 }
