@@ -8,6 +8,7 @@ import { assignGroup } from '../policy/holdout.ts';
 import { capClassOf, type SendPolicies } from '../policy/send-policy.ts';
 import type { JourneyDefinition } from './definition.ts';
 import { type CustomerSnapshot, eventConcernsEnrollment, type KnownEnrollment, routeTrigger } from './enrollment-rules.ts';
+import { flatSteps } from './flat-steps.ts';
 import { kindOf } from './interpreter.ts';
 import { type SimulatedEvent, simulate } from './simulator.ts';
 
@@ -19,6 +20,8 @@ export type BacktestEvent = { id: string; type: string; at: number; properties: 
 export type SentMessage = { at: number; category: 'marketing' | 'transactional'; surveyKind: string | null };
 
 export type BacktestCustomer = CustomerSnapshot & {
+  /** The stored customer's row id: what A/B splits hash to pick a variant, as the workflow does. */
+  rowId: string;
   /** Resolved: the customer's own zone, or the business's default. */
   timezone: string;
   tags: string[];
@@ -76,8 +79,11 @@ export type BacktestResult = {
 
 export function emptyTotals(definition: JourneyDefinition): BacktestTotals {
   const funnel = new Map<string, FunnelStep>();
-  for (const step of definition.steps)
+  // Every step, those of a split's variants included (the interpreter's flat list, without its internal jumps).
+  for (const step of flatSteps(definition)) {
+    if ('jump' in step) continue;
     funnel.set(step.id, { stepId: step.id, kind: kindOf(step), entered: 0, sent: 0, skipped: 0, deferred: 0 });
+  }
   return { enrollments: 0, messages: 0, skipped: {}, deferred: {}, goals: 0, exited: 0, messagesByDay: new Map(), funnel, customers: 0 };
 }
 
@@ -112,7 +118,7 @@ export function addCustomer(totals: BacktestTotals, window: BacktestWindow, cust
     if (capClass) history[capClass].push(message.at);
   }
   const surveyOf = new Map<string, string | null>();
-  for (const step of definition.steps) if ('send' in step) surveyOf.set(step.id, step.send.survey?.kind ?? null);
+  for (const step of flatSteps(definition)) if ('send' in step) surveyOf.set(step.id, step.send.survey?.kind ?? null);
 
   const known: KnownEnrollment[] = [];
   for (const [index, trigger] of events.entries()) {
@@ -149,6 +155,7 @@ export function addCustomer(totals: BacktestTotals, window: BacktestWindow, cust
       start: trigger.at,
       days: (to - trigger.at) / DAY_MS,
       group: assignGroup(definition.key, customer.externalId, definition.holdout),
+      assignmentKey: customer.rowId,
       events: later,
       messageHistory: history.marketing,
       surveyHistory: history.survey,

@@ -28,6 +28,7 @@ const order = (at: number, orderId: string, type = 'order.placed'): BacktestEven
 function customer(events: BacktestEvent[], overrides: Partial<BacktestCustomer> = {}): BacktestCustomer {
   return {
     externalId: 'c1',
+    rowId: 'row-c1',
     timezone: 'UTC',
     consent: { marketing: true },
     attributes: {},
@@ -126,6 +127,34 @@ describe('the backtest of a draft journey', () => {
     ]);
     expect(result.messages).toBe(0);
     expect(result.skipped).toEqual({ suppressed: 1, no_marketing_consent: 1 });
+  });
+
+  it("sends each customer down their own variant of an A/B split, picked as the workflow picks it, and counts the variants' steps", () => {
+    const split = definition({
+      key: 'split-offer',
+      entity: 'order',
+      steps: [
+        {
+          id: 'ab',
+          split: {
+            variants: [
+              { key: 'a', weight: 50, steps: [{ id: 'offer-a', send: { template: 'offer' } }] },
+              { key: 'b', weight: 50, steps: [{ id: 'offer-b', send: { template: 'offer' } }] },
+            ],
+          },
+        },
+      ],
+    });
+    const customers = Array.from({ length: 60 }, (_, i) =>
+      customer([order(from + DAY + 10 * HOUR, `o${i}`)], { externalId: `c${i}`, rowId: `row-${i}` }),
+    );
+    const result = backtest(window(split), customers);
+    const sentBy = Object.fromEntries(result.funnel.map((step) => [step.stepId, step.sent]));
+    expect((sentBy['offer-a'] ?? 0) + (sentBy['offer-b'] ?? 0)).toBe(60);
+    expect(sentBy['offer-a']).toBeGreaterThan(10);
+    expect(sentBy['offer-b']).toBeGreaterThan(10);
+    // The same customer always takes the same variant.
+    expect(backtest(window(split), customers).funnel).toEqual(result.funnel);
   });
 
   it('counts the messages of every day of the window, and the days add up to the messages', () => {
