@@ -181,6 +181,11 @@ describe('POST /v1/journeys/:key/backtest', () => {
     expect(response.json().error.field).toBe('key');
   });
 
+  it('is described in the OpenAPI document', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(document.paths['/v1/journeys/{key}/backtest'] ?? {})).toEqual(['post']);
+  });
+
   it('refuses a key that may only send events', async () => {
     const response = await post('/v1/journeys/order-offer/backtest', { definition: draft('order-offer') }, INGEST_ONLY);
     expect(response.statusCode).toBe(403);
