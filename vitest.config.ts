@@ -11,7 +11,13 @@ export default defineConfig({
         test: {
           name: 'unit',
           // test/support-tests: unit tests of the test tooling itself (e.g. the summary reporter).
-          include: ['test/core/**/*.test.ts', 'test/web/**/*.test.ts', 'test/support-tests/**/*.test.ts', 'test/architecture/**/*.test.ts'],
+          include: [
+            'test/core/**/*.test.ts',
+            'test/runtime/**/*.test.ts',
+            'test/web/**/*.test.ts',
+            'test/support-tests/**/*.test.ts',
+            'test/architecture/**/*.test.ts',
+          ],
           pool: 'forks',
           sequence: { groupOrder: 0 },
         },

@@ -19,7 +19,7 @@ const benchmarks: Record<string, () => Promise<Record<string, number>>> = {
   messaging: benchMessaging,
   startup: benchStartup,
   workspace: benchWorkspace,
-  // Last: it installs the zone offset cache (core/time/zone-offset-cache.ts), which would speed up the others' simulators.
+  // Last: it installs the zone offset cache (runtime/zone-offset-cache.ts), which would speed up the others' simulators.
   backtest: benchBacktest,
 };
 

@@ -16,13 +16,12 @@ import {
 } from '../core/journey/backtest.ts';
 import { asChurnBand, type JourneyDefinition } from '../core/journey/definition.ts';
 import { capLookbackMs, type SendPolicies } from '../core/policy/send-policy.ts';
-import { cacheZoneOffsets } from '../core/time/zone-offset-cache.ts';
+import { cacheZoneOffsets } from '../runtime/zone-offset-cache.ts';
+import { countedStatuses } from '../messaging/cap-history.ts';
 import type { Database } from '../runtime/database.ts';
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_BACKTEST_PAGE = 1_000;
-/** Messages that count against the caps (messaging/cap-history.ts counts the same: sent, or reserved by a send in progress). */
-const countedStatuses = ['pending', 'sent', 'delivered', 'delayed', 'bounced', 'complained'];
 
 export type BacktestRequest = {
   definition: JourneyDefinition;
@@ -107,7 +106,7 @@ async function readPage(
         LEFT JOIN "Enrollment" e ON e."id" = m."enrollmentId"
        WHERE m."customerId" = ANY(${ids}::text[])
          AND m."createdAt" >= ${since} AND m."createdAt" < ${new Date(window.to)}
-         AND m."status"::text = ANY(${countedStatuses}::text[])
+         AND m."status"::text = ANY(${[...countedStatuses]}::text[])
          AND (e."journeyKey" IS NULL OR e."journeyKey" <> ${request.definition.key})`,
     emails.length === 0 ? Promise.resolve([]) : db.suppression.findMany({ where: { email: { in: emails } }, select: { email: true } }),
   ]);

@@ -5,7 +5,8 @@
 import { type CapClass, capLookbackMs, type SendPolicies } from '../core/policy/send-policy.ts';
 import type { Database, Prisma } from '../runtime/database.ts';
 
-const countedStatuses = ['pending', 'sent', 'delivered', 'delayed', 'bounced', 'complained'] as const;
+/** The statuses of a message that went out, or is going out: each counts against the caps. */
+export const countedStatuses = ['pending', 'sent', 'delivered', 'delayed', 'bounced', 'complained'] as const;
 
 /** Which stored messages belong to a cap class: marketing ones, or transactional ones with a survey. */
 export function capClassFilter(capClass: CapClass): Prisma.MessageWhereInput {

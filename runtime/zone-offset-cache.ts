@@ -2,7 +2,8 @@
 // microseconds each): half the simulator's time when it replays thousands of enrollments. Offsets change
 // only at a zone's transitions, months apart, so the offset of a whole hour is remembered when it is the
 // same at the hour's first and last millisecond; an hour with a transition in it is asked of Intl as
-// before. The answers are exactly Luxon's. Installed by the backtest, which replays whole histories.
+// before. The answers are exactly Luxon's. Installed by the backtest, which replays whole histories. It
+// changes Luxon for the whole process, which is why it lives in the runtime and not in the pure core.
 import { IANAZone } from 'luxon';
 
 const HOUR_MS = 3_600_000;

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { cacheZoneOffsets } from '../../../core/time/zone-offset-cache.ts';
+import { cacheZoneOffsets } from '../../runtime/zone-offset-cache.ts';
 
 const zones = ['Europe/Paris', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham', 'UTC'];
 /** Every 3 hours 7 minutes 13 seconds through 2026 and 2027, and the minutes around each zone's transitions. */
