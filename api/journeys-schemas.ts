@@ -129,6 +129,38 @@ export const statsResponseSchema = z.object({
     })
     .nullable()
     .describe('null until both groups have enrollments'),
+  splits: z
+    .array(
+      z.object({
+        stepId: z.string(),
+        variants: z.array(
+          z.object({
+            key: z.string(),
+            weight: z.number().nullable().describe('null for a variant of another version'),
+            entered: z.number().int().describe('Treatment enrollments assigned to it (the holdout takes the split too but is left out)'),
+            messages: z.number().int().describe('Messages sent to those enrollments'),
+            goalReached: z.number().int(),
+            rate: z.number().nullable(),
+            interval: z
+              .object({ lower: z.number(), upper: z.number() })
+              .nullable()
+              .describe('95% Wilson interval of the rate; null while the variant is empty'),
+            difference: z
+              .object({
+                absolute: z.number().describe("rate - the first variant's rate"),
+                interval: z.object({ lower: z.number(), upper: z.number() }).describe('95% Newcombe interval of the difference'),
+                significant: z.boolean(),
+              })
+              .nullable()
+              .describe('Against the first variant; null for the first, and while either is empty'),
+          }),
+        ),
+        winner: z.string().nullable().describe('Named only once the 95% interval of a difference excludes zero'),
+        method: z.literal('newcombe-hybrid-score'),
+        inOtherVersion: z.literal(true).optional(),
+      }),
+    )
+    .describe('A/B splits: each variant against the first'),
 });
 
 export const validateBodyDoc = z

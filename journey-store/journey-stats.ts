@@ -1,10 +1,11 @@
 // Results of a journey, read from the enrollments and their step logs: the funnel per step, the
 // enrollments by status, goal conversion per group (treatment vs holdout control) and the lift of
-// treatment over control with its 95% interval. Set-based SQL: a journey with a million enrollments
+// treatment over control with its 95% interval, and the variants of every A/B split compared with the
+// first one. Set-based SQL: a journey with a million enrollments
 // is a handful of grouped scans, not a million rows in memory.
-import type { JourneyDefinition } from '../core/journey/definition.ts';
+import { allSteps, type JourneyDefinition } from '../core/journey/definition.ts';
 import { kindOf } from '../core/journey/interpreter.ts';
-import { holdoutLift, type Interval, type Lift, wilsonInterval } from '../core/journey/lift.ts';
+import { compareVariants, holdoutLift, type Interval, type Lift, type VariantComparison, wilsonInterval } from '../core/journey/lift.ts';
 import { type Database, Prisma } from '../runtime/database.ts';
 
 export const enrollmentStatuses = ['running', 'completed', 'exited', 'goal_reached', 'failed'] as const;
@@ -39,6 +40,27 @@ export type StepStats = {
 /** A group's goal conversion; `interval` is the 95% Wilson interval of its rate (null while the group is empty). */
 export type GroupConversion = { enrolled: number; goalReached: number; rate: number | null; interval: Interval | null };
 
+/** One variant of a split: its treatment enrollments, the messages they were sent, and its goal conversion against the first variant's. */
+export type VariantStats = Omit<VariantComparison, 'enrolled' | 'converted'> & {
+  key: string;
+  /** Its weight in the definition shown; null for a variant of another version. */
+  weight: number | null;
+  /** Treatment enrollments assigned to it (the holdout takes the split too, but is sent nothing: it is left out). */
+  entered: number;
+  /** Messages sent to those enrollments, at any step. */
+  messages: number;
+  goalReached: number;
+};
+
+/** A split step's variants, compared; `winner` only once the 95% interval of a difference excludes zero. */
+export type SplitStats = {
+  stepId: string;
+  variants: VariantStats[];
+  winner: string | null;
+  method: 'newcombe-hybrid-score';
+  inOtherVersion?: true;
+};
+
 export type JourneyStats = {
   key: string;
   version: number | null;
@@ -46,12 +68,14 @@ export type JourneyStats = {
   steps: StepStats[];
   conversion: { goal: string | null; treatment: GroupConversion; control: GroupConversion };
   lift: (Lift & { treatment: GroupConversion; control: GroupConversion }) | null;
+  splits: SplitStats[];
 };
 
 type StatusRow = { stepId: string; kind: string; status: string; enrollments: number };
 type DetailRow = { stepId: string; status: string; value: string | null; enrollments: number };
 type LastRow = { stepId: string; status: string; enrollmentStatus: string; enrollments: number };
 type GroupRow = { group: 'treatment' | 'control'; status: string; enrollments: number };
+type VariantRow = { stepId: string; variant: string; entered: number; goalReached: number; messages: number };
 
 const emptyStep = (stepId: string, kind: string): StepStats => ({
   stepId,
@@ -83,7 +107,7 @@ export async function journeyStats(
       JOIN "Enrollment" e ON e."id" = s."enrollmentId"
      WHERE e."journeyKey" = ${key} ${versionFilter}
        AND s."stepId" NOT IN ('(start)', '(end)')`;
-  const [enteredRows, statusRows, detailRows, lastRows, groupRows] = await Promise.all([
+  const [enteredRows, statusRows, detailRows, lastRows, groupRows, variantRows] = await Promise.all([
     db.$queryRaw<{ stepId: string; kind: string; enrollments: number }[]>`
       SELECT s."stepId", min(s."kind") AS "kind", count(DISTINCT s."enrollmentId")::int AS "enrollments" ${scope}
        GROUP BY 1`,
@@ -112,10 +136,36 @@ export async function journeyStats(
         FROM "Enrollment" e
        WHERE e."journeyKey" = ${key} ${versionFilter}
        GROUP BY 1, 2`,
+    // Each treatment enrollment's variant at each split (its first assignment there), its outcome and its messages.
+    db.$queryRaw<VariantRow[]>`
+      WITH assigned AS (
+        SELECT DISTINCT ON (s."enrollmentId", s."stepId") s."enrollmentId", s."stepId", s."detail"->>'variant' AS "variant",
+               e."status"::text AS "status"
+          FROM "EnrollmentStep" s
+          JOIN "Enrollment" e ON e."id" = s."enrollmentId"
+         WHERE e."journeyKey" = ${key} ${versionFilter}
+           AND e."group"::text = 'treatment'
+           AND s."kind" = 'split' AND s."status" = 'assigned'
+         ORDER BY s."enrollmentId", s."stepId", s."seq"
+      ),
+      sent AS (
+        SELECT s."enrollmentId", count(*)::int AS "messages"
+          FROM "EnrollmentStep" s
+         WHERE s."enrollmentId" IN (SELECT "enrollmentId" FROM assigned)
+           AND s."kind" = 'send' AND s."status" = 'sent'
+         GROUP BY 1
+      )
+      SELECT a."stepId", a."variant", count(*)::int AS "entered",
+             (count(*) FILTER (WHERE a."status" = 'goal_reached'))::int AS "goalReached",
+             coalesce(sum(m."messages"), 0)::int AS "messages"
+        FROM assigned a
+        LEFT JOIN sent m ON m."enrollmentId" = a."enrollmentId"
+       WHERE a."variant" IS NOT NULL
+       GROUP BY 1, 2`,
   ]);
 
   const steps = new Map<string, StepStats>();
-  for (const step of options.definition?.steps ?? []) steps.set(step.id, emptyStep(step.id, kindOf(step)));
+  for (const { step } of options.definition ? allSteps(options.definition) : []) steps.set(step.id, emptyStep(step.id, kindOf(step)));
   const stepOf = (stepId: string, kind: string): StepStats => {
     let step = steps.get(stepId);
     if (!step) {
@@ -175,9 +225,48 @@ export async function journeyStats(
   return {
     key,
     version: options.version ?? null,
+    splits: splitStats(options.definition, variantRows),
     enrollments,
     steps: [...steps.values()],
     conversion: { goal: options.definition?.goal?.event ?? null, treatment, control },
     lift: lift ? { ...lift, treatment, control } : null,
   };
+}
+
+/** Every split of the definition shown (its variants in their order, the first the reference), then splits only other versions had. */
+function splitStats(definition: JourneyDefinition | null, rows: VariantRow[]): SplitStats[] {
+  const splits = new Map<string, { weights: Map<string, number | null>; inOtherVersion: boolean }>();
+  for (const { step } of definition ? allSteps(definition) : []) {
+    if ('split' in step)
+      splits.set(step.id, { weights: new Map(step.split.variants.map((variant) => [variant.key, variant.weight])), inOtherVersion: false });
+  }
+  const counts = new Map<string, VariantRow>();
+  for (const row of rows) {
+    let split = splits.get(row.stepId);
+    if (!split) {
+      split = { weights: new Map(), inOtherVersion: true };
+      splits.set(row.stepId, split);
+    }
+    if (!split.weights.has(row.variant)) split.weights.set(row.variant, null);
+    counts.set(JSON.stringify([row.stepId, row.variant]), row);
+  }
+  return [...splits.entries()].map(([stepId, split]) => {
+    const variants = [...split.weights.entries()].map(([variant, weight]) => {
+      const row = counts.get(JSON.stringify([stepId, variant]));
+      return { key: variant, weight, entered: row?.entered ?? 0, goalReached: row?.goalReached ?? 0, messages: row?.messages ?? 0 };
+    });
+    const compared = compareVariants(
+      variants.map((variant) => ({ key: variant.key, enrolled: variant.entered, converted: variant.goalReached })),
+    );
+    return {
+      stepId,
+      variants: variants.map((variant, index) => {
+        const { enrolled: _enrolled, converted: _converted, ...comparison } = compared.variants[index] as VariantComparison;
+        return { ...variant, ...comparison };
+      }),
+      winner: compared.winner,
+      method: 'newcombe-hybrid-score' as const,
+      ...(split.inOtherVersion ? { inOtherVersion: true as const } : {}),
+    };
+  });
 }

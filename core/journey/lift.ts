@@ -91,3 +91,49 @@ export function holdoutLift(treatment: GroupCounts, control: GroupCounts): Lift 
     method: 'newcombe-hybrid-score',
   };
 }
+
+/** One variant of an A/B split: its enrollments and how many reached the goal. */
+export type VariantCounts = { key: string; enrolled: number; converted: number };
+
+/** The difference of a variant's rate against the first variant's, with its 95% Newcombe interval. */
+export type VariantDifference = { absolute: number; interval: Interval; significant: boolean };
+
+export type VariantComparison = VariantCounts & {
+  rate: number | null;
+  /** The 95% Wilson interval of the rate; null while the variant has no enrollment. */
+  interval: Interval | null;
+  /** Against the first variant; null for the first itself, and while either has no enrollment. */
+  difference: VariantDifference | null;
+};
+
+/**
+ * The variants of a split compared with the first one (the reference, as the holdout is for lift).
+ * A winner is named only when the intervals decide it: the best of the variants whose difference
+ * interval lies wholly above zero, or the first when every other one's lies wholly below; else null.
+ */
+export function compareVariants(variants: readonly VariantCounts[]): { variants: VariantComparison[]; winner: string | null } {
+  const [first] = variants;
+  const compared = variants.map((variant, index): VariantComparison => {
+    const rate = variant.enrolled > 0 ? variant.converted / variant.enrolled : null;
+    let difference: VariantDifference | null = null;
+    if (index > 0 && first && first.enrolled > 0 && variant.enrolled > 0) {
+      const interval = newcombeInterval(variant.converted, variant.enrolled, first.converted, first.enrolled);
+      difference = {
+        absolute: variant.converted / variant.enrolled - first.converted / first.enrolled,
+        interval,
+        significant: interval.lower > 0 || interval.upper < 0,
+      };
+    }
+    return { ...variant, rate, interval: rate === null ? null : wilsonInterval(variant.converted, variant.enrolled), difference };
+  });
+  const others = compared.slice(1);
+  const better = others
+    .filter((variant) => variant.difference !== null && variant.difference.interval.lower > 0)
+    .sort((a, b) => (b.rate ?? 0) - (a.rate ?? 0));
+  if (better[0]) return { variants: compared, winner: better[0].key };
+  const firstWins =
+    first !== undefined &&
+    others.length > 0 &&
+    others.every((variant) => variant.difference !== null && variant.difference.interval.upper < 0);
+  return { variants: compared, winner: firstWins ? (first?.key ?? null) : null };
+}

@@ -2,7 +2,9 @@
 // log (time-skipping server, real activities, real database) must be the same, step for step and
 // minute for minute.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allSteps } from '../../core/journey/definition.ts';
 import { simulate } from '../../core/journey/simulator.ts';
+import { assignVariant } from '../../core/journey/split.ts';
 import { assignGroup } from '../../core/policy/holdout.ts';
 import { parseDefinitionText, publishJourney } from '../../journey-store/journey-versions.ts';
 import { customerUpserted, orderEvent, orderPlaced } from '../support/events.ts';
@@ -26,10 +28,27 @@ type Scenario = {
   events?: { after: number; type: string }[];
   /** Pick a customer id that the holdout puts in this group. */
   group?: 'control';
+  /** Pick a customer whose row id takes this variant of this split step. */
+  variant?: { step: string; key: string };
 };
 
 const journey = (key: string, body: string, trigger = 'order.placed', entity = 'order') =>
   `key: ${key}\nname: ${key}\ntrigger: { event: ${trigger} }\nentity: ${entity}\n${body}`;
+
+/** A split whose variant a sends at once and variant b after a day; both go on to tag the customer. */
+const splitSteps = (head: string) =>
+  `${head}
+steps:
+  - id: subject
+    split:
+      variants:
+        - { key: a, weight: 1, steps: [{ id: email-a, send: { template: checkin, survey: { kind: csat } } }] }
+        - key: b
+          weight: 1
+          steps:
+            - { id: wait-b, wait: { duration: P1D } }
+            - { id: email-b, send: { template: checkin, survey: { kind: csat } } }
+  - { id: after, set: { tag: tested } }`;
 
 /** A zone where it is night now, so the send falls in quiet hours. */
 async function zoneAtNight(): Promise<string> {
@@ -146,6 +165,23 @@ const scenarios: Scenario[] = [
     timezone: zoneAtNight,
     trigger: 'order',
   },
+  ...(['a', 'b'] as const).map(
+    (key): Scenario => ({
+      name: `a split taking variant ${key}, then on`,
+      yaml: journey(`agree-split-${key}`, splitSteps('policies: { quietHours: false }\ncategory: transactional')),
+      timezone: 'Europe/Lisbon',
+      trigger: 'order',
+      variant: { step: 'subject', key },
+    }),
+  ),
+  {
+    name: 'a split in the holdout: nothing sent',
+    yaml: journey('agree-split-control', splitSteps('holdout: 50\npolicies: { quietHours: false }\ncategory: transactional')),
+    timezone: 'UTC',
+    trigger: 'order',
+    group: 'control',
+    variant: { step: 'subject', key: 'b' },
+  },
 ];
 
 type Line = { stepId: string; kind: string; status: string; minute: number };
@@ -159,8 +195,19 @@ describe('simulator and workflow', () => {
     if (scenario.group)
       for (let i = 0; assignGroup(definition.key, customerId, definition.holdout) !== scenario.group; i++)
         customerId = `${definition.key}-${i}`;
-    const orderId = `${customerId}-order`;
     await h.send(customerUpserted(customerId, { timezone, consent: { marketing: scenario.consent ?? false } }));
+    const takes = async (variant: NonNullable<Scenario['variant']>) => {
+      const split = allSteps(definition).find(({ step }) => step.id === variant.step)?.step;
+      const rowId = (await h.db.customer.findUniqueOrThrow({ where: { externalId: customerId } })).id;
+      const variants = split && 'split' in split ? split.split.variants.map((v) => ({ ...v, id: v.key })) : [];
+      return assignVariant(definition.key, variant.step, rowId, variants).key === variant.key;
+    };
+    for (let i = 0; scenario.variant && !(await takes(scenario.variant)); ) {
+      do customerId = `${definition.key}-v${i++}`;
+      while (scenario.group && assignGroup(definition.key, customerId, definition.holdout) !== scenario.group);
+      await h.send(customerUpserted(customerId, { timezone, consent: { marketing: scenario.consent ?? false } }));
+    }
+    const orderId = `${customerId}-order`;
     await h.send(
       scenario.trigger === 'order'
         ? orderPlaced(customerId, orderId)
@@ -190,6 +237,8 @@ describe('simulator and workflow', () => {
 
     const simulated = simulate({
       definition,
+      // The workflow's assignment key: the customer's row id.
+      assignmentKey: (await h.db.customer.findUniqueOrThrow({ where: { externalId: customerId } })).id,
       customer: { timezone, consent: { marketing: scenario.consent ?? false } },
       start,
       days: 200,
