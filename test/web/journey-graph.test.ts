@@ -140,3 +140,49 @@ describe('the flow of a journey', () => {
     expect(loop.edges.find((edge) => edge.label === 'tagged retry')?.points.length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('a journey with an A/B split', () => {
+  const split: DefinitionLike = {
+    trigger: { event: 'order.placed' },
+    steps: [
+      {
+        id: 'subject-test',
+        split: {
+          variants: [
+            { key: 'a', weight: 3, steps: [{ id: 'email-a', send: { template: 'winback', maxDelay: 'P2D' } }] },
+            {
+              key: 'b',
+              weight: 1,
+              steps: [
+                { id: 'wait-b', wait: { duration: 'P1D' } },
+                { id: 'email-b', send: { template: 'winback', maxDelay: 'P2D' } },
+              ],
+            },
+          ],
+        },
+      },
+      { id: 'after', set: { tag: 'tested' } },
+    ],
+  };
+
+  it('draws a split node with an edge per variant labelled with its key and share, each variant going on to the step after the split', () => {
+    const flow = journeyFlow(split);
+    expect(flow.nodes.find((node) => node.stepId === 'subject-test')).toMatchObject({ kind: 'split', label: 'A/B split: a 75%, b 25%' });
+    expect(flow.edges.filter((edge) => edge.from === 'step:subject-test')).toMatchObject([
+      { to: 'step:email-a', label: 'a · 75%' },
+      { to: 'step:wait-b', label: 'b · 25%' },
+    ]);
+    expect(flow.edges).toContainEqual({ from: 'step:email-a', to: 'step:after' });
+    expect(flow.edges).toContainEqual({ from: 'step:wait-b', to: 'step:email-b' });
+    expect(flow.edges).toContainEqual({ from: 'step:email-b', to: 'step:after' });
+    expect(flow.edges).toContainEqual({ from: 'step:after', to: END_NODE });
+    expect(layoutFlow(flow).nodes).toHaveLength(flow.nodes.length);
+  });
+
+  it('says the split in words: each variant, its share, and where it goes', () => {
+    expect(describeFlow(split)).toContain(
+      'subject-test: A/B split: a 75%, b 25%. Variant a (75% of customers): step 2 (email-a); Variant b (25% of customers): step 3 (wait-b).',
+    );
+    expect(describeFlow(split)).toContain('email-b: send winback. Then step 5 (after).');
+  });
+});

@@ -2,6 +2,7 @@
 // enrollments reached each step when stats are given, and the same flow as an ordered list for those
 // who do not see the drawing.
 import { useId, useMemo } from 'react';
+import { allSteps } from '../../../core/journey/definition.ts';
 import {
   type DefinitionLike,
   describeFlow,
@@ -69,12 +70,13 @@ export function JourneyFlow({
   const listId = `${ids}-steps`;
   const placed = useMemo(() => layoutFlow(journeyFlow(definition)), [definition]);
   const sentences = useMemo(() => describeFlow(definition), [definition]);
+  const stepCount = useMemo(() => allSteps(definition).length, [definition]);
   return (
     <div className="journey-flow">
       <div className="flow-scroll">
         <svg
           role="img"
-          aria-label={`Flow diagram of ${name}: ${definition.steps.length} steps. The steps are listed in words below the diagram.`}
+          aria-label={`Flow diagram of ${name}: ${stepCount} steps. The steps are listed in words below the diagram.`}
           aria-describedby={listId}
           width={placed.width}
           height={placed.height}
@@ -99,6 +101,7 @@ export function JourneyFlow({
         <span className="journey-legend-item journey-legend-send">send</span>
         <span className="journey-legend-item journey-legend-wait">wait</span>
         <span className="journey-legend-item journey-legend-branch">branch</span>
+        <span className="journey-legend-item journey-legend-split">A/B split</span>
         <span className="journey-legend-item journey-legend-goal">goal</span>
         <span className="journey-legend-item journey-legend-exit">exit</span>
         <span className="journey-legend-dashed">dashed: can happen at any time</span>

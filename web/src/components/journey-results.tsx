@@ -1,6 +1,7 @@
 // A journey's results: the funnel per step (who entered, waits, was sent, skipped, exited or converted
 // there), and whether it works: the goal conversion of treatment against the holdout, each with its
-// 95% interval, and the lift with its interval drawn around it.
+// 95% interval, and the lift with its interval drawn around it; for each A/B split, its variants
+// against the first one.
 import { Bar, BarChart, CartesianGrid, ErrorBar, LabelList, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatNumber, formatPercent } from '../format.ts';
 import { EmptyState } from '../ui.tsx';
@@ -27,7 +28,23 @@ export type JourneyStats = {
   steps: StepStats[];
   conversion: { goal: string | null; treatment: GroupConversion; control: GroupConversion };
   lift: Lift | null;
+  splits?: SplitStats[];
 };
+
+export type Interval = { lower: number; upper: number };
+
+export type VariantStats = {
+  key: string;
+  weight: number | null;
+  entered: number;
+  messages: number;
+  goalReached: number;
+  rate: number | null;
+  interval: Interval | null;
+  difference: { absolute: number; interval: Interval; significant: boolean } | null;
+};
+
+export type SplitStats = { stepId: string; variants: VariantStats[]; winner: string | null; inOtherVersion?: true };
 
 const BAR_COLOUR = '#0b57a4';
 const HOLDOUT_COLOUR = '#6e7781';
@@ -208,6 +225,98 @@ function LiftChart({ lift }: { lift: Lift }) {
       </div>
       <p className="muted journey-small-print">
         The bar is the difference in goal rate; the whisker is its 95% interval (Newcombe’s hybrid score).
+      </p>
+    </>
+  );
+}
+
+/** A share in per cent with its 95% interval: "12.5% (8.1% to 18.9%)". */
+const rateWithInterval = (rate: number | null, interval: Interval | null) =>
+  rate === null
+    ? '—'
+    : `${formatPercent(rate)}${interval ? ` (${formatPercent(interval.lower)} to ${formatPercent(interval.upper)})` : ''}`;
+
+/** A difference in percentage points with its interval: "+4.2 pts (−1.0 to +9.4)". */
+function pointsWithInterval(difference: VariantStats['difference']): string {
+  if (!difference) return '—';
+  const points = (share: number) => `${share > 0 ? '+' : share < 0 ? '−' : ''}${Math.abs(share * 100).toFixed(1)}`;
+  return `${points(difference.absolute)} pts (${points(difference.interval.lower)} to ${points(difference.interval.upper)})`;
+}
+
+/** The share of a split's customers each variant is given, from the weights of the version shown. */
+function weightShare(variant: VariantStats, variants: VariantStats[]): string {
+  const total = variants.reduce((sum, v) => sum + (v.weight ?? 0), 0);
+  return variant.weight === null || total === 0 ? 'other version' : formatPercent(variant.weight / total);
+}
+
+/** Each A/B split's variants against its first one: who took it, what they were sent, and who converted. */
+export function SplitResults({ stats }: { stats: JourneyStats }) {
+  const splits = (stats.splits ?? []).filter((split) => !split.inOtherVersion);
+  if (splits.length === 0) return null;
+  return (
+    <>
+      {splits.map((split) => {
+        const [first] = split.variants;
+        const verdict = split.winner ? `Winner: variant ${split.winner}.` : 'No winner yet.';
+        return (
+          <section key={split.stepId} className="journey-split" aria-labelledby={`split-${split.stepId}`}>
+            <h3 id={`split-${split.stepId}`}>
+              Split <span className="code">{split.stepId}</span>
+            </h3>
+            <p className={split.winner ? 'journey-lift-sentence significant' : 'journey-lift-sentence'}>
+              {verdict}{' '}
+              {split.winner
+                ? 'The 95% interval of its difference in goal rate excludes zero.'
+                : `No variant’s difference from variant ${first?.key ?? 'one'} is clear yet: every 95% interval still includes zero.`}
+            </p>
+            <div className="table-scroll">
+              <table className="journey-funnel-table journey-variants-table">
+                <caption>
+                  Variants of split {split.stepId}, each against variant {first?.key} (treatment enrollments; the holdout is left out)
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Variant</th>
+                    <th scope="col" className="number">
+                      Share
+                    </th>
+                    <th scope="col" className="number">
+                      Entered
+                    </th>
+                    <th scope="col" className="number">
+                      Messages sent
+                    </th>
+                    <th scope="col" className="number">
+                      Goal reached
+                    </th>
+                    <th scope="col">Goal rate (95% interval)</th>
+                    <th scope="col">Difference from {first?.key} (95% interval)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {split.variants.map((variant, index) => (
+                    <tr key={variant.key}>
+                      <th scope="row">
+                        <span className="code">{variant.key}</span>
+                        {variant.key === split.winner ? <span className="pill journey-winner">winner</span> : null}
+                      </th>
+                      <td className="number">{weightShare(variant, split.variants)}</td>
+                      <td className="number">{formatNumber(variant.entered)}</td>
+                      <td className="number">{formatNumber(variant.messages)}</td>
+                      <td className="number">{formatNumber(variant.goalReached)}</td>
+                      <td>{rateWithInterval(variant.rate, variant.interval)}</td>
+                      <td>{index === 0 ? 'reference' : pointsWithInterval(variant.difference)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        );
+      })}
+      <p className="muted journey-small-print">
+        Rates with their 95% Wilson interval; differences in percentage points with Newcombe’s hybrid score interval. A winner is named only
+        once an interval excludes zero.
       </p>
     </>
   );

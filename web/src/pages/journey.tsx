@@ -1,12 +1,13 @@
 // A journey's page: its flow drawn from the definition, whether it works (the funnel per step and the
-// goal conversion of treatment against the holdout with the lift and its interval), its versions with
+// goal conversion of treatment against the holdout with the lift and its interval, and each A/B split's
+// variants against the first), its versions with
 // a diff of any two, and, for marketers and admins, pause, resume and archive.
 import { useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { api } from '../api.ts';
 import { JourneyFlow } from '../components/journey-flow.tsx';
 import type { DefinitionLike } from '../components/journey-graph.ts';
-import { GoalConversion, type JourneyStats, StepFunnel, StepTable } from '../components/journey-results.tsx';
+import { GoalConversion, type JourneyStats, SplitResults, StepFunnel, StepTable } from '../components/journey-results.tsx';
 import { JourneyVersions, type VersionSummary } from '../components/journey-versions.tsx';
 import { formatNumber } from '../format.ts';
 import { useSession } from '../session.tsx';
@@ -160,6 +161,12 @@ export function JourneyPage() {
           {stats.data ? <GoalConversion stats={stats.data} holdout={definition?.holdout ?? 0} /> : stats.loading ? <Loading /> : null}
         </Card>
       </div>
+
+      {stats.data && (stats.data.splits ?? []).some((split) => !split.inOtherVersion) ? (
+        <Card title="A/B splits: each variant against the first">
+          <SplitResults stats={stats.data} />
+        </Card>
+      ) : null}
 
       {stats.data && stats.data.enrollments.total > 0 ? (
         <Card title="Each step in numbers">
