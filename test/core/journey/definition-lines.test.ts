@@ -55,6 +55,33 @@ describe('the line of an error path in a definition text', () => {
     expect(definitionLines('key: [unclosed', ['key'])).toEqual([undefined]);
   });
 
+  it("points into a split's variants: a variant's weight, and a step inside it", () => {
+    const split = `key: ab
+name: AB
+trigger: { event: order.placed }
+steps:
+  - id: subject-test
+    split:
+      variants:
+        - key: a
+          weight: 0
+          steps:
+            - { id: email-a, send: { template: winback } }
+        - key: b
+          weight: 1
+          steps:
+            - id: wait-b
+              wait: { duraton: P1D }
+`;
+    expect(
+      definitionLines(split, [
+        'steps[0].split.variants[0].weight',
+        'steps[0].split.variants[1].steps[0].wait.duraton',
+        'steps[0].split.variants',
+      ]),
+    ).toEqual([9, 16, 7]);
+  });
+
   it('reads JSON text the same way', () => {
     const json = JSON.stringify({ key: 'k', name: 'n', steps: [{ id: 'a', wait: { duration: 'soon' } }] }, null, 2);
     expect(definitionLines(json, ['steps[0].wait.duration', 'name'])).toEqual([8, 3]);

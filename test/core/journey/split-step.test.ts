@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { allRawSteps, allSteps, journeyJsonSchema, validateJourneyDefinition } from '../../../core/journey/definition.ts';
 import { flatSteps } from '../../../core/journey/flat-steps.ts';
 import { decide, initialState } from '../../../core/journey/interpreter.ts';
+import { customerFromProfile, runSimulation, simulationCustomerSchema } from '../../../core/journey/simulation-scenarios.ts';
 import { simulate } from '../../../core/journey/simulator.ts';
 import { definition } from '../../support/journeys.ts';
 
@@ -130,6 +131,15 @@ describe('an A/B split step', () => {
 
   it('takes a pinned variant whatever the assignment says', () => {
     for (let i = 0; i < 10; i++) expect(variantOf(run(`customer-${i}`, { pinnedVariants: { 'subject-test': 'b' } }))).toBe('b');
+  });
+
+  it("simulates a described customer on each split's first variant, or on the variants the scenario pins", () => {
+    const simulateProfile = (given: unknown) => {
+      const customer = customerFromProfile(simulationCustomerSchema.parse(given));
+      return runSimulation({ definition: subjectTest, customer, start, days: 5 });
+    };
+    expect(variantOf(simulateProfile({ timezone: 'UTC' }))).toBe('a');
+    expect(variantOf(simulateProfile({ timezone: 'UTC', variants: { 'subject-test': 'b' } }))).toBe('b');
   });
 
   it('lets a branch go to a step inside a variant, and "next" at the end of a variant leaves the split', () => {
