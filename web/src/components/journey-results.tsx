@@ -267,7 +267,9 @@ export function SplitResults({ stats }: { stats: JourneyStats }) {
               {verdict}{' '}
               {split.winner
                 ? 'The 95% interval of its difference in goal rate excludes zero.'
-                : `No variant’s difference from variant ${first?.key ?? 'one'} is clear yet: every 95% interval still includes zero.`}
+                : split.variants.some((variant) => variant.entered === 0)
+                  ? 'The variants are compared once each of them has enrollments.'
+                  : `No variant’s difference from variant ${first?.key ?? 'one'} is clear yet: every 95% interval still includes zero.`}
             </p>
             <div className="table-scroll">
               <table className="journey-funnel-table journey-variants-table">
