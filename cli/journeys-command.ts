@@ -76,7 +76,8 @@ export function registerJourneysCommands(program: Command, hooks: JourneysComman
           throw hooks.usageError(`${file}: ${message}`);
         }
         const goal = definition.goal ? `, goal ${definition.goal.event} within ${definition.goal.within}` : '';
-        await write(`${file}: journey '${definition.key}' (${definition.name}) is valid: ${definition.steps.length} steps${goal}.\n`);
+        const { allSteps } = await import('../core/journey/definition.ts');
+        await write(`${file}: journey '${definition.key}' (${definition.name}) is valid: ${allSteps(definition).length} steps${goal}.\n`);
       }
       hooks.finished();
     });

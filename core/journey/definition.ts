@@ -3,7 +3,9 @@
 import { Duration } from 'luxon';
 import { z } from 'zod';
 import { type EventType, eventTypes } from '../events/event-schemas.ts';
+import { quietHoursSchema } from '../policy/policy-document.ts';
 import { findUnstorableText, MAX_JSON_DEPTH } from '../text/storable.ts';
+import { type Weekday, weekdays } from '../time/local-time.ts';
 
 /** The longest wait, timeout, window or cool-down a journey may state: a clock can add it to any date. */
 export const MAX_DURATION_DAYS = 5 * 366;
@@ -41,7 +43,7 @@ const band = z.enum(churnBands, { error: 'must be low, medium or high' });
 /** A stored band (a plain string column) as a band, or null when there is none or it is unknown. */
 export const asChurnBand = (value: unknown): ChurnBand | null => (churnBands.includes(value as ChurnBand) ? (value as ChurnBand) : null);
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a local time HH:MM, e.g. 09:30' });
-const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { error: 'must be mon, tue, wed, thu, fri, sat or sun' });
+const weekday = z.enum(weekdays, { error: 'must be mon, tue, wed, thu, fri, sat or sun' });
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 /** A filter on one value: equality, membership, comparison or existence. */
@@ -111,7 +113,7 @@ const steps = {
     waitUntil: z.strictObject({
       from: localTime,
       to: localTime,
-      days: z.array(weekday).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']),
+      days: z.array(weekday).min(1).default([...weekdays]),
     }),
   }),
   waitForEvent: z.strictObject({
@@ -202,7 +204,7 @@ export type OrdinaryStep = WaitStep | WaitUntilStep | WaitForEventStep | SendSte
 export type SplitVariant = { key: string; weight: number; steps: OrdinaryStep[] };
 export type SplitStep = { id: string; split: { variants: SplitVariant[] } };
 export type JourneyStep = OrdinaryStep | SplitStep;
-export type Weekday = z.output<typeof weekday>;
+export type { Weekday };
 export type Band = z.output<typeof band>;
 
 export const journeyDefinitionSchema = z.strictObject({
@@ -235,7 +237,8 @@ export const journeyDefinitionSchema = z.strictObject({
   exitEvents: z.array(eventType).default([]),
   policies: z
     .strictObject({
-      quietHours: z.union([z.strictObject({ from: localTime, to: localTime }), z.literal(false)]).optional(),
+      /** The journey's own quiet hours, checked as the business's are (core/policy/policy-document.ts). */
+      quietHours: quietHoursSchema.optional(),
     })
     .default({}),
   steps: z.array(journeyStepSchema).min(1).max(200),

@@ -2,7 +2,7 @@
 // history: quiet hours (in the customer's zone) and the frequency caps. Both can only move a send later;
 // when later is past the send's own deadline, it is skipped, and the reason is kept.
 import { Duration } from 'luxon';
-import { isWithinLocalHours, nextLocalWindow } from '../time/local-time.ts';
+import { isWithinLocalHours, nextLocalWindow, weekdays } from '../time/local-time.ts';
 
 export type QuietHours = { from: string; to: string };
 export type Cap = { count: number; window: string };
@@ -105,7 +105,7 @@ export function earliestUnderCaps(at: number, history: number[], caps: Cap[]): n
 function afterQuietHours(at: number, zone: string, quiet: QuietHours): number {
   if (!isWithinLocalHours(at, zone, quiet.from, quiet.to)) return at;
   // The quiet period ends at `to`: the next moment of the window [to, from).
-  return nextLocalWindow(at, zone, quiet.to, quiet.from, ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+  return nextLocalWindow(at, zone, quiet.to, quiet.from, [...weekdays]);
 }
 
 /** Quiet hours apply to every message a journey sends; the caps only to the classes they are set for. */

@@ -1,8 +1,10 @@
 // Customer-facing time: every question here is asked in the customer's IANA zone, so that "10:00"
 // stays 10:00 on their wall clock across daylight-saving changes.
 import { DateTime, Duration } from 'luxon';
-import type { Weekday } from '../journey/definition.ts';
 
+/** The days of the week as journeys and windows name them, Monday first (ISO). */
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof weekdays)[number];
 const weekdayNumbers: Record<Weekday, number> = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7 };
 
 export function parseLocalTime(hhmm: string): { hour: number; minute: number } {

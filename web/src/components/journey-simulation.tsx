@@ -3,7 +3,7 @@
 // would do, in the customer's own time zone. Nothing is stored or sent.
 import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 import { parse } from 'yaml';
-import { journeyEventTypes } from '../../../core/journey/definition.ts';
+import { allRawSteps, journeyEventTypes } from '../../../core/journey/definition.ts';
 import { api } from '../api.ts';
 import { formatDateTime, viewerTimeZone } from '../format.ts';
 import { ErrorNote, useAction, useLoad } from '../ui.tsx';
@@ -40,14 +40,13 @@ function detailText(detail: Record<string, unknown> | undefined, timeZone: strin
     .join('; ');
 }
 
-/** The send steps of a draft that carry a survey, read from its text (nothing when it does not parse). */
+/** The send steps of a draft that carry a survey, variants' steps included, read from its text (nothing when it does not parse). */
 function surveySteps(draft: string): { id: string; kind: string }[] {
   try {
-    const steps = (parse(draft) as { steps?: { id?: unknown; send?: { survey?: { kind?: unknown } } }[] } | null)?.steps;
-    if (!Array.isArray(steps)) return [];
-    return steps
+    return allRawSteps(parse(draft))
+      .map(({ step }) => step as { id?: unknown; send?: { survey?: { kind?: unknown } } } | null)
       .filter((step) => typeof step?.id === 'string' && typeof step.send?.survey?.kind === 'string')
-      .map((step) => ({ id: step.id as string, kind: step.send?.survey?.kind as string }));
+      .map((step) => ({ id: step?.id as string, kind: step?.send?.survey?.kind as string }));
   } catch {
     return [];
   }
