@@ -36,7 +36,8 @@ describe('send policies in the web app', () => {
     await page.getByText(/^Saved as version 1:/).waitFor();
     await page.getByText(/^Version 1, changed .* by Mia Marketer: “Customers asked for fewer emails”/).waitFor();
     const history = page.getByRole('table', { name: 'Every version of the send policies, newest first' });
-    await expect(history.getByRole('row').count()).resolves.toBe(3);
+    // The history reloads after the save: the new version arrives on top.
+    await expect.poll(() => history.getByRole('row').count(), { timeout: 10_000 }).toBe(3);
     await expect(history.getByRole('row').nth(1).textContent()).resolves.toContain('marketing: 1 per 72 hours, 3 per 7 days');
 
     const served = await engine.call('GET', '/v1/policies');
