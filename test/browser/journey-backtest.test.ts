@@ -39,7 +39,7 @@ describe('the backtest in the journey editor', () => {
     await expect(page.getByRole('img', { name: /^Messages per day of the draft: / }).count()).resolves.toBe(1);
     await page.getByRole('button', { name: 'Show messages per day as a table' }).click();
     const days = page.getByRole('table', { name: /^Messages per day/ });
-    await expect(days.getByRole('row').count()).resolves.toBeGreaterThan(90);
+    await expect.poll(() => days.getByRole('row').count(), { timeout: 10_000 }).toBeGreaterThan(90);
     await expect(page.getByRole('table', { name: "The draft's funnel per step" }).getByRole('rowheader').count()).resolves.toBeGreaterThan(
       2,
     );
