@@ -28,3 +28,10 @@ export async function temporalAddressFor(config: Config): Promise<string> {
   if (engine?.temporalAddress) return engine.temporalAddress;
   throw noEngine(config, 'TEMPORAL_ADDRESS', 'your Temporal server (host:port)');
 }
+
+/** A database client for a one-shot command (`purpose` says, if none is found, what it was for). */
+export async function openDatabase(purpose: string, connections = 2) {
+  // Loaded here, not at the top: Prisma is heavy, and `aftercare --help` should stay quick.
+  const [{ loadConfig }, { createDatabase }] = await Promise.all([import('../runtime/config.ts'), import('../runtime/database.ts')]);
+  return createDatabase(await databaseUrlFor(loadConfig(process.env), purpose), connections);
+}

@@ -3,11 +3,11 @@
 // code the API and the workflow use); publish, list and backtest (the draft replayed over stored
 // history, reading only) use DATABASE_URL or the running engine's. Modules load inside the actions, so that
 // `aftercare --help` stays quick. Bad input: exit 2 and one sentence on stderr.
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { DefinitionError, JourneyDefinition } from '../core/journey/definition.ts';
+import { openDatabase } from './engine-connection.ts';
+import { parseDataFile, readInput, sentence } from './input-files.ts';
 
 export interface JourneysCommandHooks {
   /** Builds the error that the CLI reports as bad input: exit code 2 and `aftercare: <message>`. */
@@ -30,15 +30,6 @@ function write(text: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
 }
 
-async function openDatabase(purpose: string) {
-  const [{ loadConfig }, { databaseUrlFor }, { createDatabase }] = await Promise.all([
-    import('../runtime/config.ts'),
-    import('./engine-connection.ts'),
-    import('../runtime/database.ts'),
-  ]);
-  return createDatabase(await databaseUrlFor(loadConfig(process.env), purpose), 2);
-}
-
 /** Left-aligned columns, two spaces apart. */
 export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
@@ -51,9 +42,6 @@ export function table(rows: string[][]): string {
     )
     .join('\n')}\n`;
 }
-
-/** Ends a message with a full stop unless it already ends a sentence. */
-const sentence = (text: string) => (/[.!?)]$/.test(text) ? text : `${text}.`);
 
 export function registerJourneysCommands(program: Command, hooks: JourneysCommandHooks): void {
   const journeys = program
@@ -256,31 +244,12 @@ async function backtestCommand(file: string, options: { days?: string; json?: bo
   }
 }
 
-async function readInput(file: string, what: string, hooks: JourneysCommandHooks): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw hooks.usageError(`The ${what} ${file} does not exist.`);
-    if (code === 'EISDIR') throw hooks.usageError(`${file} is a directory, not a ${what}.`);
-    if (code === 'EACCES' || code === 'EPERM') throw hooks.usageError(`The ${what} ${file} cannot be read (permission denied).`);
-    throw hooks.usageError(`The ${what} ${file} cannot be read (${code ?? String(error)}).`);
-  }
-}
-
 /** Reads, parses and checks a definition file (schema and templates); bad input is one sentence. */
 async function loadDefinition(file: string, hooks: JourneysCommandHooks): Promise<JourneyDefinition> {
-  const text = await readInput(file, 'journey file', hooks);
+  const text = await readInput(file, 'journey file', hooks.usageError);
   const { checkDefinition, describeDefinitionErrors } = await import('../journey-store/definition-checks.ts');
   const { TemplateStore } = await import('../messaging/template-store.ts');
-  let raw: unknown;
-  try {
-    if (extname(file).toLowerCase() === '.json') raw = JSON.parse(text);
-    else raw = (await import('yaml')).parse(text);
-  } catch (error) {
-    const kind = extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML';
-    throw hooks.usageError(`${file} is not valid ${kind}: ${sentence(((error as Error).message.split('\n')[0] ?? '').replace(/:$/, ''))}`);
-  }
+  const raw = await parseDataFile(file, text, hooks.usageError);
   if (raw === null || raw === undefined) throw hooks.usageError(`${file} is empty: it should hold a journey definition.`);
   const check = await checkDefinition(raw, new TemplateStore());
   if (!check.ok) throw hooks.usageError(sentence(describeDefinitionErrors(check.errors as DefinitionError[])));
@@ -290,7 +259,7 @@ async function loadDefinition(file: string, hooks: JourneysCommandHooks): Promis
 /** `--option` given as inline JSON or @file (JSON or YAML), checked with `schema`. */
 async function readOption<T extends z.ZodType>(name: string, value: string, schema: T, hooks: JourneysCommandHooks): Promise<z.output<T>> {
   let text = value;
-  if (value.startsWith('@')) text = await readInput(value.slice(1), `${name} file`, hooks);
+  if (value.startsWith('@')) text = await readInput(value.slice(1), `${name} file`, hooks.usageError);
   else if (!/^\s*[[{]/.test(value))
     throw hooks.usageError(`${name} must be JSON (e.g. '{"timezone":"Europe/Paris"}') or @file, not "${value}".`);
   let raw: unknown;

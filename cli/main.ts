@@ -10,6 +10,7 @@ import { registerImportCommand } from './import-command.ts';
 import { registerJourneysCommands } from './journeys-command.ts';
 import { registerKeysCommands } from './keys-command.ts';
 import { registerOutboxCommand } from './outbox-command.ts';
+import { registerPoliciesCommands } from './policies-command.ts';
 import { registerUsersCommands } from './users-command.ts';
 
 class UsageError extends Error {}
@@ -175,6 +176,12 @@ registerImportCommand(program, {
   config,
 });
 registerOutboxCommand(program, {
+  usageError: (message) => new UsageError(message),
+  finished: () => {
+    finished = true;
+  },
+});
+registerPoliciesCommands(program, {
   usageError: (message) => new UsageError(message),
   finished: () => {
     finished = true;
