@@ -1,6 +1,6 @@
 // The customer a simulation runs for, when the scenario names a stored one: their profile, band,
-// suppression and the marketing messages they really received before the start (for the cap), with
-// anything the scenario gives laid over it.
+// suppression and the capped messages they really received before the start (marketing emails, and
+// check-ins with a survey), with anything the scenario gives laid over it.
 import { asChurnBand } from '../core/journey/definition.ts';
 import type { ResolvedCustomer, SimulationCustomer } from '../core/journey/simulation-scenarios.ts';
 import { customerFromProfile } from '../core/journey/simulation-scenarios.ts';
@@ -25,9 +25,10 @@ export async function resolveSimulationCustomer(
     (await db.customer.findUnique({ where: { externalId: given.customerId }, include: { churnScore: true } })) ??
     (await db.customer.findUnique({ where: { id: given.customerId }, include: { churnScore: true } }).catch(() => null));
   if (!customer) throw new SimulationCustomerNotFoundError(given.customerId);
-  const [suppression, recent] = await Promise.all([
+  const [suppression, recent, surveys] = await Promise.all([
     customer.email ? db.suppression.findFirst({ where: { email: customer.email.toLowerCase() } }) : null,
-    capHistory(db, customer.id, start, { before: true }),
+    capHistory(db, customer.id, start, { before: true, capClass: 'marketing' }),
+    capHistory(db, customer.id, start, { before: true, capClass: 'survey' }),
   ]);
   const band = customer.churnScore?.band;
   return {
@@ -39,6 +40,7 @@ export async function resolveSimulationCustomer(
     tags: given.tags ?? customer.tags,
     suppressed: given.suppressed ?? suppression !== null,
     messageHistory: given.messageHistory ? given.messageHistory.map((at) => Date.parse(at)) : recent,
+    surveyHistory: surveys,
     // The workflow's assignment key (workflows/journey.ts): the simulated customer takes the variants it really takes.
     assignmentKey: customer.id,
     variants: given.variants ?? {},

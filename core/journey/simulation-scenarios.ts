@@ -72,6 +72,8 @@ export type ResolvedCustomer = {
   tags: string[];
   suppressed: boolean;
   messageHistory: number[];
+  /** Check-ins with a survey already received (for a survey cap): a stored customer's; none for a profile. */
+  surveyHistory: number[];
   /** What splits hash to pick a variant, as the workflow does: a stored customer's row id; null for a profile. */
   assignmentKey: string | null;
   /** Variants chosen in advance, by split step id. */
@@ -88,6 +90,7 @@ export function customerFromProfile(customer: SimulationCustomer, defaultTimezon
     tags: customer.tags ?? [],
     suppressed: customer.suppressed ?? false,
     messageHistory: (customer.messageHistory ?? []).map((at) => Date.parse(at)),
+    surveyHistory: [],
     assignmentKey: null,
     variants: customer.variants ?? {},
   };
@@ -126,6 +129,7 @@ export function runSimulation(options: {
     })),
     surveyAnswers: options.surveyAnswers ?? {},
     messageHistory: customer.messageHistory,
+    surveyHistory: customer.surveyHistory,
     ...(customer.assignmentKey !== null ? { assignmentKey: customer.assignmentKey } : {}),
     pinnedVariants: customer.variants,
     ...(options.policies ? { policies: options.policies } : {}),

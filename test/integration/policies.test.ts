@@ -109,6 +109,48 @@ describe('/v1/policies', () => {
     expect((await call('GET', '/v1/policies', keys.marketer as string)).json()).toMatchObject({ version: 1 });
   });
 
+  it('simulates a stored customer against the policies in force, their check-in of last week counting against the survey cap', async () => {
+    const db = database.db;
+    const customer = await db.customer.create({
+      data: { externalId: 'surveyed', email: 'surveyed@example.com', timezone: 'UTC', consent: { marketing: true } },
+    });
+    const lastWeek = new Date(Date.parse('2026-06-01T10:00:00Z') - 7 * 86_400_000);
+    await db.message.create({
+      data: {
+        customerId: customer.id,
+        template: 'checkin',
+        locale: 'en',
+        category: 'transactional',
+        surveyKind: 'csat',
+        status: 'sent',
+        createdAt: lastWeek,
+        sentAt: lastWeek,
+      },
+    });
+    const definition = {
+      key: 'checkin-again',
+      name: 'Check-in again',
+      trigger: { event: 'order.delivered' },
+      entity: 'order',
+      category: 'transactional',
+      steps: [{ id: 'ask', send: { template: 'checkin', survey: { kind: 'csat' }, maxDelay: 'P30D' } }],
+    };
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/journeys/checkin-again/simulate',
+      headers: { authorization: `Bearer ${keys.marketer}` },
+      payload: { definition, customer: { customerId: 'surveyed' }, start: '2026-06-01T10:00:00Z', days: 30 },
+    });
+    expect(response.statusCode).toBe(200);
+    const timeline = (response.json() as { timeline: { step: string; status: string; detail?: { reason?: string; until?: string } }[] })
+      .timeline;
+    // Version 1 allows one check-in with a survey per 14 days: the next may go a week from now.
+    expect(timeline.find((line) => line.step === 'ask' && line.status === 'deferred')?.detail).toMatchObject({
+      reason: 'frequency_cap',
+      until: new Date(lastWeek.getTime() + 14 * 86_400_000 + 1).toISOString(),
+    });
+  });
+
   it('lets a success manager read the policies but not change them', async () => {
     expect((await call('GET', '/v1/policies', keys.success_manager as string)).statusCode).toBe(200);
     expect((await call('PUT', '/v1/policies', keys.success_manager as string, defaultPolicies)).statusCode).toBe(403);
