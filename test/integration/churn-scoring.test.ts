@@ -90,7 +90,14 @@ describe('the churn scoring run over 20,000 customers', () => {
       // the fit (with its backtest) first, then eight pages of first scores, on a machine shared with other suites
       180_000,
       5,
-    );
+    ).catch(async (error: Error) => {
+      // Said in full if it ever runs out: how far the run got, and what the worker process logged.
+      const pages = (await pageMarkers()).map((page) => `${page.page}:${page.scored}${page.completedAt ? ' done' : ''}`);
+      const description = await handle.describe().catch((cause: Error) => ({ status: { name: cause.message } }));
+      throw new Error(
+        `${error.message}: pages [${pages.join(', ')}], workflow ${description.status.name}; the worker logged:\n${first.output().slice(-4000)}`,
+      );
+    });
     await stopChild(first.child, 'SIGKILL');
     cliWorker = undefined;
     const killedAt = Date.now();
