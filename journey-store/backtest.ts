@@ -8,6 +8,7 @@
 import {
   addCustomer,
   type BacktestCustomer,
+  type BacktestFigures,
   type BacktestResult,
   type BacktestWindow,
   backtestResult,
@@ -16,9 +17,9 @@ import {
 } from '../core/journey/backtest.ts';
 import { asChurnBand, type JourneyDefinition } from '../core/journey/definition.ts';
 import { capLookbackMs, type SendPolicies } from '../core/policy/send-policy.ts';
-import { cacheZoneOffsets } from '../runtime/zone-offset-cache.ts';
 import { countedStatuses } from '../messaging/cap-history.ts';
 import type { Database } from '../runtime/database.ts';
+import { cacheZoneOffsets } from '../runtime/zone-offset-cache.ts';
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_BACKTEST_PAGE = 1_000;
@@ -149,16 +150,7 @@ async function readPage(
 }
 
 /** What a published version really did with the enrollments it started in the window. */
-export type PublishedFigures = {
-  version: number;
-  enrollments: number;
-  messages: number;
-  skipped: Record<string, number>;
-  deferred: Record<string, number>;
-  perDay: { date: string; messages: number }[];
-  goals: number;
-  exited: number;
-};
+export type PublishedFigures = BacktestFigures & { version: number };
 
 export async function publishedFigures(
   db: Database,

@@ -59,12 +59,8 @@ export type BacktestTotals = {
   customers: number;
 };
 
-export type BacktestResult = {
-  days: number;
-  from: string;
-  to: string;
-  /** The zone whose calendar days `perDay` counts. */
-  zone: string;
+/** What a journey did over a window: the backtest's draft, and the published version's real figures alike. */
+export type BacktestFigures = {
   enrollments: number;
   messages: number;
   skipped: Record<string, number>;
@@ -72,6 +68,14 @@ export type BacktestResult = {
   perDay: { date: string; messages: number }[];
   goals: number;
   exited: number;
+};
+
+export type BacktestResult = BacktestFigures & {
+  days: number;
+  from: string;
+  to: string;
+  /** The zone whose calendar days `perDay` counts. */
+  zone: string;
   funnel: FunnelStep[];
   /** Customers whose history was read. */
   customers: number;

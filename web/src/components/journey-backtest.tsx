@@ -4,29 +4,14 @@
 // and the same figures as a table) and the funnel. Nothing is stored or sent.
 import { useId, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { BacktestFigures, BacktestResult } from '../../../core/journey/backtest.ts';
 import { api } from '../api.ts';
 import { formatDateTime, formatNumber } from '../format.ts';
 import { ErrorNote, useAction } from '../ui.tsx';
 
-type Figures = {
-  enrollments: number;
-  messages: number;
-  skipped: Record<string, number>;
-  deferred: Record<string, number>;
-  perDay: { date: string; messages: number }[];
-  goals: number;
-  exited: number;
-};
-export type BacktestAnswer = Figures & {
-  key: string;
-  days: number;
-  from: string;
-  to: string;
-  zone: string;
-  customers: number;
-  funnel: { stepId: string; kind: string; entered: number; sent: number; skipped: number; deferred: number }[];
-  published: (Figures & { version: number }) | null;
-};
+type Figures = BacktestFigures;
+/** The answer of POST /v1/journeys/:key/backtest. */
+export type BacktestAnswer = BacktestResult & { key: string; published: (Figures & { version: number }) | null };
 
 const windows = [7, 30, 90] as const;
 const AXIS = { fontSize: 12, fill: '#57606a' };
