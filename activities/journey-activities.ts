@@ -10,12 +10,11 @@ import type { CustomerFacts, Outcome, SendOutcome, StepLogEntry } from '../core/
 import type { Brand } from '../core/messaging/brand.ts';
 import { choiceSkipReason, messageKind } from '../core/messaging/preferences.ts';
 import { listUnsubscribeHeaders } from '../core/messaging/unsubscribe-links.ts';
-import { arbitrate, dueAfterDeferral, type SendIntent } from '../core/policy/priority.ts';
+import { decideWithPriority, type PolicyVerdict, type SendIntent } from '../core/policy/priority.ts';
 import {
   type CapClass,
   capClassOf,
   capsFor,
-  decideSend,
   decisionWindowMs,
   type SendPolicies,
   withJourneyPolicies,
@@ -105,11 +104,6 @@ const finalOutcome: Record<string, SendResult['outcome'] | undefined> = {
   failed: 'failed',
 };
 
-type PolicyVerdict =
-  | { kind: 'send' }
-  | { kind: 'skip'; reason: string }
-  | { kind: 'defer'; until: number; reason: 'decision_window' | 'priority' | 'quiet_hours' | 'frequency_cap' };
-
 /**
  * Priority first (core/policy/priority.ts), then quiet hours and the caps (core/policy/send-policy.ts),
  * inside the customer's lock. A capped send waits out its decision window only when another journey is
@@ -153,27 +147,30 @@ async function decideUnderPolicies(
       });
     }
   }
-  if (intent && capClass) {
-    const asIntent = (row: { enrollmentId: string; stepKey: string; priority: number; dueAt: Date }): SendIntent => ({
-      key: `${row.enrollmentId}:${row.stepKey}`,
-      priority: row.priority,
-      dueAt: row.dueAt.getTime(),
-    });
-    const others = await tx.sendIntent.findMany({ where: { customerId: send.customerId, capClass } });
-    const verdict = arbitrate(asIntent(intent), others.map(asIntent), send.at, windowMs);
-    if (verdict.kind === 'wait') return { kind: 'defer', until: verdict.until, reason: 'decision_window' };
-    if (verdict.kind === 'outranked') {
-      if (verdict.until > send.notAfter) return { kind: 'skip', reason: 'priority' };
-      return { kind: 'defer', until: verdict.until, reason: 'priority' };
-    }
-  }
+  const asIntent = (row: { enrollmentId: string; stepKey: string; priority: number; dueAt: Date }): SendIntent => ({
+    key: `${row.enrollmentId}:${row.stepKey}`,
+    priority: row.priority,
+    dueAt: row.dueAt.getTime(),
+  });
+  const rivals =
+    intent && capClass ? (await tx.sendIntent.findMany({ where: { customerId: send.customerId, capClass } })).map(asIntent) : [];
   const history = capClass ? await capHistory(tx, send.customerId, send.at, { policies, capClass }) : [];
-  const decision = decideSend({ at: send.at, zone: send.zone, notAfter: send.notAfter, capClass, history, policies });
-  if (decision.kind === 'defer' && intent) {
-    // Decided again when the deferral ends, against whatever else is due by then.
-    await tx.sendIntent.update({ where, data: { dueAt: new Date(dueAfterDeferral(decision.until, windowMs)) } });
+  const verdict = decideWithPriority({
+    at: send.at,
+    zone: send.zone,
+    notAfter: send.notAfter,
+    capClass,
+    history,
+    policies,
+    intent: intent ? asIntent(intent) : null,
+    rivals,
+    windowMs,
+  });
+  // Decided again when the deferral ends, against whatever else is due by then.
+  if (verdict.kind === 'defer' && verdict.intentDueAt !== undefined) {
+    await tx.sendIntent.update({ where, data: { dueAt: new Date(verdict.intentDueAt) } });
   }
-  return decision;
+  return verdict;
 }
 
 export function createJourneyActivities({ db, transport, templates, config }: ActivityDeps) {

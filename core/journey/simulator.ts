@@ -4,12 +4,11 @@
 // branches went, and when the goal or an exit ended it.
 import { Duration } from 'luxon';
 import { choiceSkipReason, messageKind } from '../messaging/preferences.ts';
-import { arbitrate, dueAfterDeferral, outranks, type SendIntent } from '../policy/priority.ts';
+import { decideWithPriority, outranks, type PolicyVerdict, type SendIntent } from '../policy/priority.ts';
 import {
   type CapClass,
   capClassOf,
   capsFor,
-  decideSend,
   decisionWindowMs,
   defaultPolicies,
   type SendPolicies,
@@ -106,43 +105,41 @@ export function simulate(input: SimulationInput): SimulationResult {
     priority: number,
     notAfter: number,
     at: number,
-  ): { kind: 'send' } | { kind: 'skip'; reason: string } | { kind: 'defer'; until: number; reason: string } => {
+  ): PolicyVerdict => {
     const window = capClass && capsFor(policies, capClass).length > 0 ? windowMs : 0;
-    const ownKey = `own:${stepId}`;
-    let intent = intents.get(stepId);
+    let intent = intents.get(stepId) ?? null;
     if (window > 0 && !intent && rivals.length > 0) {
-      intent = { key: ownKey, priority, dueAt: at };
+      intent = { key: `own:${stepId}`, priority, dueAt: at };
       intents.set(stepId, intent);
     }
     const rivalIntents = rivals
-      .map((rival, index) => ({ rival, intent: { key: `rival:${index}`, priority: rival.priority, dueAt: rival.dueAt } }))
-      .filter(({ rival }) => rival.capClass === capClass);
-    if (intent) {
-      const open = rivalIntents.filter(({ intent: rival }) => rival.dueAt + window > at).map(({ intent: rival }) => rival);
-      const verdict = arbitrate(intent, open, at, window);
-      if (verdict.kind === 'wait') return { kind: 'defer', until: verdict.until, reason: 'decision_window' };
-      if (verdict.kind === 'outranked') {
-        return verdict.until > notAfter
-          ? { kind: 'skip', reason: 'priority' }
-          : { kind: 'defer', until: verdict.until, reason: 'priority' };
-      }
-    }
-    // Rivals decided by now went out, unless they fell due while this intent was open and it outranked them.
+      .map((rival, index) => ({
+        capClass: rival.capClass,
+        intent: { key: `rival:${index}`, priority: rival.priority, dueAt: rival.dueAt },
+      }))
+      .filter((rival) => rival.capClass === capClass)
+      .map((rival): SendIntent => rival.intent);
+    // Rivals still undecided at `at` compete; those decided by now went out, unless they fell due while
+    // this intent was open and it outranked them.
     const own = intent;
+    const open = own ? rivalIntents.filter((rival) => rival.dueAt + window > at) : [];
     const rivalSends = rivalIntents
-      .filter(({ intent: rival }) => rival.dueAt + window <= at)
-      .filter(({ intent: rival }) => !(own && own.dueAt <= rival.dueAt + window && outranks(own, rival)))
-      .map(({ intent: rival }) => rival.dueAt + window);
-    const decision = decideSend({
+      .filter((rival) => rival.dueAt + window <= at)
+      .filter((rival) => !(own && own.dueAt <= rival.dueAt + window && outranks(own, rival)))
+      .map((rival) => rival.dueAt + window);
+    const verdict = decideWithPriority({
       at,
       zone,
       notAfter,
       capClass,
       history: capClass ? [...history[capClass], ...rivalSends] : [],
       policies,
+      intent: own,
+      rivals: open,
+      windowMs: window,
     });
-    if (decision.kind === 'defer' && intent) intents.set(stepId, { ...intent, dueAt: dueAfterDeferral(decision.until, window) });
-    return decision;
+    if (verdict.kind === 'defer' && verdict.intentDueAt !== undefined && own) intents.set(stepId, { ...own, dueAt: verdict.intentDueAt });
+    return verdict;
   };
 
   let state: EnrollmentState = initialState({

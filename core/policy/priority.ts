@@ -5,6 +5,7 @@
 // and is then decided against the caps, which by then count the winner. A message already sent counts
 // against the caps whatever its priority: priority orders messages still to be decided, it never
 // recalls one.
+import { decideSend, type SendRequest } from './send-policy.ts';
 
 /** A capped message due for a customer and not yet decided. */
 export type SendIntent = {
@@ -61,4 +62,38 @@ export function arbitrate(own: SendIntent, others: readonly SendIntent[], at: nu
  */
 export function dueAfterDeferral(until: number, windowMs: number): number {
   return until - Math.max(0, windowMs);
+}
+
+export type PolicyVerdict =
+  | { kind: 'send' }
+  | { kind: 'skip'; reason: 'priority' | 'quiet_hours' | 'frequency_cap' }
+  | {
+      kind: 'defer';
+      until: number;
+      reason: 'decision_window' | 'priority' | 'quiet_hours' | 'frequency_cap';
+      /** Where the intent's clock moves to (a deferral by quiet hours or the caps): decided again when it ends. */
+      intentDueAt?: number;
+    };
+
+/**
+ * The whole decision before a send, as the send activity and the simulator both take it: priority
+ * among the customer's open intents first (when this send holds one), then quiet hours and the caps
+ * against `history`, which counts every message of the class already sent, whatever its priority.
+ */
+export function decideWithPriority(
+  request: SendRequest & { intent: SendIntent | null; rivals: readonly SendIntent[]; windowMs: number },
+): PolicyVerdict {
+  const { intent, rivals, windowMs, ...send } = request;
+  if (intent) {
+    const verdict = arbitrate(intent, rivals, send.at, windowMs);
+    if (verdict.kind === 'wait') return { kind: 'defer', until: verdict.until, reason: 'decision_window' };
+    if (verdict.kind === 'outranked') {
+      return verdict.until > send.notAfter
+        ? { kind: 'skip', reason: 'priority' }
+        : { kind: 'defer', until: verdict.until, reason: 'priority' };
+    }
+  }
+  const decision = decideSend(send);
+  if (decision.kind === 'defer' && intent) return { ...decision, intentDueAt: dueAfterDeferral(decision.until, windowMs) };
+  return decision;
 }
