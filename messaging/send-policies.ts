@@ -43,26 +43,31 @@ function parseStored(value: unknown, version: number): PolicyDocument {
   return parsed.data;
 }
 
-async function view(db: Database, row: Awaited<ReturnType<Database['policyVersion']['findFirst']>>): Promise<PolicyVersionView> {
-  if (!row) return builtIn;
-  const user = row.actorUserId ? await db.staffUser.findUnique({ where: { id: row.actorUserId }, select: { name: true } }) : null;
-  return {
+type PolicyVersionRow = NonNullable<Awaited<ReturnType<Database['policyVersion']['findFirst']>>>;
+
+/** The rows as the API shows them, with the names of the staff who made them (one query for all). */
+async function views(db: Database, rows: PolicyVersionRow[]): Promise<PolicyVersionView[]> {
+  const userIds = [...new Set(rows.flatMap((row) => (row.actorUserId ? [row.actorUserId] : [])))];
+  const users = userIds.length > 0 ? await db.staffUser.findMany({ where: { id: { in: userIds } }, select: { id: true, name: true } }) : [];
+  const names = new Map(users.map((user) => [user.id, user.name]));
+  return rows.map((row) => ({
     version: row.version,
     policies: parseStored(row.policies, row.version),
     note: row.note,
     createdAt: row.createdAt.toISOString(),
-    createdBy: { userId: row.actorUserId, keyId: row.actorKeyId, name: user?.name ?? null },
-  };
+    createdBy: { userId: row.actorUserId, keyId: row.actorKeyId, name: (row.actorUserId && names.get(row.actorUserId)) || null },
+  }));
 }
 
 export async function currentPolicyVersion(db: Database): Promise<PolicyVersionView> {
-  return view(db, await db.policyVersion.findFirst({ orderBy: { version: 'desc' } }));
+  const row = await db.policyVersion.findFirst({ orderBy: { version: 'desc' } });
+  return row ? ((await views(db, [row]))[0] as PolicyVersionView) : builtIn;
 }
 
 /** Every version, newest first, ending with the built-in defaults. */
 export async function listPolicyVersions(db: Database): Promise<PolicyVersionView[]> {
   const rows = await db.policyVersion.findMany({ orderBy: { version: 'desc' }, take: 200 });
-  return [...(await Promise.all(rows.map((row) => view(db, row)))), builtIn];
+  return [...(await views(db, rows)), builtIn];
 }
 
 /** The policies changed since the caller read them: their edit would silently undo someone else's. */
